@@ -1,0 +1,55 @@
+# dlicourse: `make run` and `make test` set themselves up on a fresh machine (Python 3.11+ and pip).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PROFILE ?= workshop
+
+.PHONY: help setup run test lint labs check-labs expected lab doctor clean distclean
+
+help:
+	@echo "make run        set up, then run every solution notebook headless ($(PROFILE) profile) and print their figures"
+	@echo "make test       set up, then run the whole test suite"
+	@echo "make lab        open JupyterLab on the student notebooks in labs/"
+	@echo "make labs       write labs/ from solutions/ (after editing a solution)"
+	@echo "make expected   refresh the solutions' expected outputs from a fast run"
+	@echo "make lint       ruff"
+	@echo "make clean      remove runs and caches of this checkout;  make distclean: also .venv"
+
+# Reinstalled only when pyproject.toml changes, so a second `make run` starts at once.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/dlicourse run --profile $(PROFILE)
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check dlicourse tests benchmarks
+
+labs: $(STAMP)
+	$(BIN)/dlicourse release
+
+check-labs: $(STAMP)
+	$(BIN)/dlicourse release --check
+
+expected: $(STAMP)
+	$(BIN)/dlicourse run --profile fast --runs-dir runs
+	$(BIN)/dlicourse release --expect-from runs/fast
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab labs/
+
+clean:
+	rm -rf runs outputs labs/outputs solutions/outputs .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,61 @@
+"""Checks for 03_mnist: picking a learning rate, inverting images, and augmenting the training set."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from dlicourse.check._core import Verdict, missing, verdict
+
+
+def best_learning_rate(best_learning_rate: float, sweep: Mapping[float, float]) -> Verdict:
+    """`sweep` maps each learning rate tried to its validation accuracy."""
+    if (failed := missing(best_learning_rate=best_learning_rate)) is not None:
+        return failed
+    best = max(sweep, key=sweep.get)
+    if best_learning_rate not in sweep:
+        return verdict(False, f"{best_learning_rate} is not one of the rates tried ({', '.join(map(str, sweep))}).")
+    if best_learning_rate != best:
+        return verdict(False, f"{best_learning_rate} reached {sweep[best_learning_rate]:.1%}; one rate did "
+                              "better. Read the validation accuracy column again.")
+    return verdict(True, f"Right: {best} gave the best validation accuracy ({sweep[best]:.1%}).")
+
+
+def inverted(x: np.ndarray, x_inverted: np.ndarray) -> Verdict:
+    if (failed := missing(x_inverted=x_inverted)) is not None:
+        return failed
+    x_inverted = np.asarray(x_inverted)
+    if x_inverted.shape != x.shape:
+        return verdict(False, f"`x_inverted` has shape {x_inverted.shape}; it should match the images, {x.shape}.")
+    if x_inverted.min() < 0 or x_inverted.max() > 255:
+        return verdict(False, "Pixels must stay in 0..255. Inverting means 255 - pixel.")
+    if np.array_equal(x_inverted, x):
+        return verdict(False, "`x_inverted` is the same as the original images: nothing was inverted yet.")
+    if np.allclose(x_inverted, 1 - x.astype(np.float64)) or np.array_equal(x_inverted, (-x).astype(x.dtype)):
+        return verdict(False, "Close: these pixels run 0..255, so the inverse of a pixel p is 255 - p.")
+    if not np.array_equal(x_inverted.astype(np.int64), 255 - x.astype(np.int64)):
+        return verdict(False, "Some pixels are not 255 - pixel. Invert every pixel of every image.")
+    return verdict(True, "Right: white digits on black became black digits on white, as on paper.")
+
+
+def _pairs(x: np.ndarray, y: np.ndarray) -> list[bytes]:
+    flat = np.ascontiguousarray(np.asarray(x, dtype=np.uint8).reshape(len(x), -1))
+    return sorted(row.tobytes() + bytes([int(label)]) for row, label in zip(flat, y, strict=True))
+
+
+def augmented(x: np.ndarray, y: np.ndarray, x_augmented: np.ndarray, y_augmented: np.ndarray) -> Verdict:
+    if (failed := missing(x_augmented=x_augmented, y_augmented=y_augmented)) is not None:
+        return failed
+    x_augmented, y_augmented = np.asarray(x_augmented), np.asarray(y_augmented)
+    if len(x_augmented) != 2 * len(x):
+        return verdict(False, f"Expected {2 * len(x)} images (every original and its inverse), "
+                              f"got {len(x_augmented)}.")
+    if len(y_augmented) != len(x_augmented):
+        return verdict(False, f"{len(x_augmented)} images but {len(y_augmented)} labels: give the inverted "
+                              "images the labels of their originals.")
+    expected = _pairs(np.concatenate([x, 255 - x]), np.concatenate([y, y]))
+    if _pairs(x_augmented, y_augmented) != expected:
+        return verdict(False, "The images or labels don't match: keep the originals, add each image's "
+                              "inverse (255 - pixel), and give it the same label.")
+    return verdict(True, f"Right: {len(x_augmented)} images, each digit now seen both ways round.")

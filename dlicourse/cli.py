@@ -1,0 +1,79 @@
+"""The `dlicourse` command: run notebooks in batch, release labs (and, later, doctor and grade)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from dlicourse import profiles
+
+
+def _run(args: argparse.Namespace) -> int:
+    from dlicourse import runner
+
+    assignments = runner.parse_assignments(args.parameter)
+    results = runner.run(args.notebooks, args.profile, assignments, Path(args.runs_dir))
+    print()
+    print(runner.summary(results), end="")
+    failed = [r for r in results if r.error]
+    if failed:
+        print(f"\n{len(failed)} of {len(results)} run(s) failed:", file=sys.stderr)
+        for r in failed:
+            print(f"  {r.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from dlicourse.release import release
+
+    problems = release(check=args.check, expect_from=Path(args.expect_from) if args.expect_from else None)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not args.check:
+        print("labs/ written from solutions/")
+    return 1 if problems else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="dlicourse", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run notebooks headless with papermill and collect their figures")
+    run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                     help="e.g. 03_mnist or 03 (default: every solution notebook)")
+    run.add_argument("--profile", default="workshop",
+                     help=f"one of {', '.join(profiles.names())}, from dlicourse/profiles.toml (default: workshop)")
+    run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                     help="set a parameter; NAME=V1,V2 runs a grid, one notebook per combination")
+    run.add_argument("--runs-dir", default="runs", help="where executed notebooks and outputs go")
+    run.set_defaults(func=_run)
+
+    rel = sub.add_parser("release", help="write labs/ from solutions/")
+    rel.add_argument("--check", action="store_true", help="write nothing; fail if labs/ or solutions/ drift")
+    rel.add_argument("--expect-from", metavar="DIR",
+                     help="first copy the marked cells' outputs from executed notebooks in DIR")
+    rel.set_defaults(func=_release)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    from dlicourse.release import ReleaseError
+    from dlicourse.runner import RunError
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (RunError, ReleaseError, FileNotFoundError, ValueError) as err:
+        print(f"dlicourse: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dlicourse: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""A cache of generated or converted arrays: made once, checked on every load, never half-written.
+
+Each entry is `<data_dir>/<name>/<key>.npz` beside `<key>.json`, the manifest that holds the recipe's
+parameters and the file's SHA-256. A missing, truncated or tampered file fails the check and is made
+again, so a killed kernel or a full disk can cost time, never correctness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlicourse import io
+from dlicourse.paths import data_dir
+
+Arrays = dict[str, np.ndarray]
+
+
+def key(name: str, version: int, params: dict[str, Any]) -> str:
+    text = json.dumps({"name": name, "version": version, "params": params}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _valid(npz: Path, manifest: Path) -> bool:
+    if not (npz.exists() and manifest.exists()):
+        return False
+    try:
+        return json.loads(manifest.read_text())["sha256"] == io.sha256(npz)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def cached(name: str, version: int, params: dict[str, Any], make: Callable[[], Arrays]) -> Arrays:
+    """The arrays that `make()` returns for these parameters, from the cache when it holds them intact.
+
+    Bump `version` whenever the recipe's output changes, so old caches are not mistaken for new.
+    """
+    folder = data_dir() / name
+    stem = key(name, version, params)
+    npz, manifest = folder / f"{stem}.npz", folder / f"{stem}.json"
+    if _valid(npz, manifest):
+        with np.load(npz) as f:
+            return {k: f[k] for k in f.files}
+    if npz.exists():
+        warnings.warn(f"{npz} failed its checksum; making it again", stacklevel=2)
+    arrays = make()
+    try:
+        with io.atomic_path(npz) as tmp:
+            np.savez(tmp, **arrays)
+        io.write_json(manifest, {"name": name, "version": version, "params": params,
+                                 "sha256": io.sha256(npz), "arrays": {k: list(v.shape) for k, v in arrays.items()}})
+    except OSError as err:  # a read-only or full data dir costs speed, not the lesson
+        warnings.warn(f"could not cache {name} in {folder} ({err}); it will be made again next time",
+                      stacklevel=2)
+    return arrays

@@ -1,0 +1,39 @@
+"""The profiles file: named parameter sets, one table per notebook."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from typing import Any
+
+_GLOBAL_KEYS = {"description", "cell_timeout"}
+
+
+def load() -> dict[str, dict[str, Any]]:
+    text = resources.files("dlicourse").joinpath("profiles.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def names() -> list[str]:
+    return list(load())
+
+
+def get(profile: str) -> dict[str, Any]:
+    profiles = load()
+    if profile not in profiles:
+        raise KeyError(f"unknown profile {profile!r}; choose one of: {', '.join(profiles)}")
+    return profiles[profile]
+
+
+def parameters(profile: str, notebook: str) -> dict[str, Any]:
+    """The parameters that `profile` sets for `notebook` (its own table; the rest stay as written)."""
+    table = get(profile).get(notebook, {})
+    return {"profile": profile, **table}
+
+
+def cell_timeout(profile: str) -> int:
+    return int(get(profile).get("cell_timeout", 900))
+
+
+def notebook_tables(profile: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in get(profile).items() if k not in _GLOBAL_KEYS}

@@ -1,0 +1,28 @@
+"""Shared fixtures. Tests never reach the network, and data caches they damage on purpose are their own."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A private, empty data cache, for tests that write, damage or time the cache."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("DLICOURSE_DATA", str(folder))
+    return folder
+
+
+def run_cell(source: str, namespace: dict) -> object:
+    """Execute a notebook cell's code like IPython does: the value of a last expression is returned."""
+    tree = ast.parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, "<cell>", "exec"), namespace)
+    if last is not None:
+        return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
+    return None

@@ -1,0 +1,72 @@
+"""Every exercise check fails on the lab's placeholder and passes on the solution's code.
+
+The exercise cells are taken from the notebooks themselves (matched by cell id), so the test follows
+the notebooks. Each notebook with exercises supplies a small namespace for its cells below.
+"""
+
+import nbformat
+import numpy as np
+import pytest
+from conftest import ROOT, run_cell
+
+from dlicourse import FIXME, check
+from dlicourse.datasets import Split
+
+
+def mnist_namespace():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (40, 28, 28, 1), dtype=np.uint8)
+    y = np.arange(40) % 10
+    return {"mnist": Split(x, y, x[:10], y[:10], "test"), "sweep": {0.1: 0.11, 0.01: 0.95, 0.001: 0.97}}
+
+
+NAMESPACES = {"03_mnist": mnist_namespace}
+
+
+def exercise_cells():
+    for solution in sorted((ROOT / "solutions").glob("*.ipynb")):
+        lab = nbformat.read(ROOT / "labs" / solution.name, as_version=4)
+        lab_cells = {c.id: c for c in lab.cells}
+        for cell in nbformat.read(solution, as_version=4).cells:
+            if cell.cell_type == "code" and "BEGIN SOLUTION" in cell.source:
+                yield pytest.param(solution.stem, cell.source, lab_cells[cell.id].source,
+                                   id=f"{solution.stem}:{cell.id}")
+
+
+@pytest.mark.parametrize("notebook, solution, lab", list(exercise_cells()))
+def test_check_fails_on_placeholder_and_passes_on_solution(notebook, solution, lab, capsys):
+    assert notebook in NAMESPACES, f"add a namespace for {notebook}'s exercises to NAMESPACES"
+    base = {"np": np, "check": check, "FIXME": FIXME}
+    lab_verdict = run_cell(lab, {**base, **NAMESPACES[notebook]()})
+    assert isinstance(lab_verdict, check.Verdict) and not lab_verdict
+    assert "is still FIXME" in lab_verdict.message
+    solution_verdict = run_cell(solution, {**base, **NAMESPACES[notebook]()})
+    assert solution_verdict, solution_verdict.message
+    assert capsys.readouterr().out.count("✅") == 1
+
+
+def test_inverted_explains_common_mistakes(capsys):
+    x = np.array([[0, 100, 255]], dtype=np.uint8)
+    assert not check.inverted(x, x)
+    assert not check.inverted(x, 1 - x.astype(float))
+    assert "255 - p" in capsys.readouterr().out
+    assert not check.inverted(x, (-x).astype(np.uint8))
+    assert not check.inverted(x, np.zeros((2, 3)))
+    assert check.inverted(x, 255 - x)
+    assert check.inverted(x, ~x)  # bitwise not of uint8 is 255 - x too
+
+
+def test_augmented_needs_matching_labels():
+    x = np.arange(2 * 4, dtype=np.uint8).reshape(2, 4)
+    y = np.array([3, 5])
+    assert check.augmented(x, y, np.concatenate([x, 255 - x]), np.concatenate([y, y]))
+    assert not check.augmented(x, y, np.concatenate([x, 255 - x]), np.concatenate([y, y[::-1]]))
+    assert not check.augmented(x, y, np.concatenate([x, x]), np.concatenate([y, y]))
+    assert not check.augmented(x, y, x, y)
+
+
+def test_best_learning_rate_must_be_one_tried_and_the_best():
+    sweep = {0.1: 0.1, 0.01: 0.9, 0.001: 0.95}
+    assert check.best_learning_rate(0.001, sweep)
+    assert not check.best_learning_rate(0.01, sweep)
+    assert not check.best_learning_rate(0.5, sweep)

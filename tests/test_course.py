@@ -1,0 +1,52 @@
+import json
+import math
+
+import pytest
+
+from dlicourse import course, io, record
+
+
+def test_record_needs_start(monkeypatch):
+    monkeypatch.setitem(course._state, "output_dir", None)
+    with pytest.raises(RuntimeError, match="dlicourse.start"):
+        record("x", 1.0)
+
+
+def test_start_clears_old_figures_and_record_keeps_new_ones(tmp_path, capsys):
+    out = tmp_path / "nb"
+    out.mkdir()
+    (out / "metrics.json").write_text('{"stale": 1}')
+    course.start(out)
+    assert record("accuracy", 0.9731) == pytest.approx(0.9731)
+    record("count", 7)
+    assert json.loads((out / "metrics.json").read_text()) == {"accuracy": 0.9731, "count": 7.0}
+    assert "accuracy = 0.9731" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("has space", 1.0, "identifier"), ("nan_value", math.nan, "finite"), ("inf_value", math.inf, "finite"),
+])
+def test_record_rejects_bad_figures(tmp_path, name, value, message):
+    course.start(tmp_path)
+    with pytest.raises(ValueError, match=message):
+        record(name, value)
+
+
+def test_atomic_write_leaves_nothing_when_interrupted(tmp_path):
+    target = tmp_path / "model.keras"
+    target.write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt), io.atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise KeyboardInterrupt
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+
+
+def test_save_model_is_atomic_and_loadable(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    path = io.save_model(model, tmp_path / "m.keras")
+    io.save_model(model, path)  # overwriting works too
+    assert keras.saving.load_model(path).count_params() == model.count_params()
+    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]
