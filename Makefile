@@ -29,7 +29,7 @@ run: $(STAMP)
 	$(BIN)/dlicourse run --profile $(PROFILE)
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check dlicourse tests benchmarks

@@ -30,7 +30,7 @@ _PAPERMILL_CHATTER = re.compile(r"^(Executing|Ending Cell|Input Notebook|Output 
 # local TCP socket: neither helps a reader, and both would repeat for every notebook.
 NOISE = re.compile(
     r"^\s*(WARNING: All log messages before absl::InitializeLog|[IW]\d{4} [\d:.]+\s+\d+ \w+\.cc:\d+\]"
-    r"|\[IPKernelApp\] WARNING \| Kernel is running over TCP)")
+    r"|\[IPKernelApp\] WARNING \| Kernel is running over TCP|<Figure size \d+x\d+ with \d+ Axes>)")
 
 
 class RunError(Exception):
