@@ -8,6 +8,7 @@ import sys
 import nbformat
 import pytest
 from conftest import ROOT
+from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from dlicourse import profiles
@@ -25,7 +26,7 @@ SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_solution_runs_fast_and_matches_its_stored_outputs(path, tmp_path):
     out = tmp_path / "outputs"
-    nb = parameterize_notebook(nbformat.read(path, as_version=4),
+    nb = parameterize_notebook(load_notebook_node(str(path)),
                                {**profiles.parameters("fast", path.stem), "output_dir": str(out)})
     nbformat.write(nb, tmp_path / path.name)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")

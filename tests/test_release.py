@@ -53,6 +53,7 @@ def test_solution_keeps_only_marked_text_outputs():
     clean = rel.clean_solution(_notebook())
     assert clean.cells[0].outputs == [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
     assert clean.cells[1].outputs == [] and clean.cells[1].execution_count is None
+    assert clean.cells[0].execution_count == 1  # nbval skips marked cells that look unrun
     assert "keep_output" not in clean.cells[0].metadata
 
 
