@@ -16,7 +16,7 @@ def folder(tmp_path):
     rgba[:, :30, 3] = 0  # left half transparent
     Image.fromarray(rgba).save(tmp_path / "rgba.png")
     Image.fromarray(rgb).convert("P").save(tmp_path / "palette.gif")
-    Image.fromarray((rgb[..., 0].astype(np.uint16) * 257)).save(tmp_path / "deep.png")
+    Image.fromarray(rgb[..., 0].astype(np.uint16) * 257).save(tmp_path / "deep.png")
     Image.fromarray(rgb[:4, :4]).save(tmp_path / "tiny.png")
     (tmp_path / "broken.jpg").write_bytes((tmp_path / "photo.jpg").read_bytes()[:200])
     (tmp_path / "text.png").write_text("not an image")
