@@ -19,9 +19,8 @@ def _run(args: argparse.Namespace) -> int:
     print(runner.summary(results), end="")
     failed = [r for r in results if r.error]
     if failed:
-        print(f"\n{len(failed)} of {len(results)} run(s) failed:", file=sys.stderr)
-        for r in failed:
-            print(f"  {r.error}", file=sys.stderr)
+        names = ", ".join(str(r.executed.with_suffix(".failed.ipynb")) for r in failed)
+        print(f"\n{len(failed)} of {len(results)} run(s) failed; see {names}", file=sys.stderr)
         return 1
     return 0
 
