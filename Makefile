@@ -32,7 +32,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
-	$(BIN)/ruff check dlicourse tests benchmarks
+	$(BIN)/ruff check .
 
 labs: $(STAMP)
 	$(BIN)/dlicourse release
