@@ -31,8 +31,15 @@ class ReleaseError(Exception):
     """A solution file whose regions cannot be turned into a lab."""
 
 
+def _flat_targets(target: ast.expr) -> list[ast.expr]:
+    """`a, (b, *c)` as `a`, `b`, `c`: a placeholder unpacked from one FIXME would fail before its check."""
+    if isinstance(target, ast.Tuple | ast.List):
+        return [leaf for element in target.elts for leaf in _flat_targets(element)]
+    return _flat_targets(target.value) if isinstance(target, ast.Starred) else [target]
+
+
 def assigned_names(code: str) -> list[str]:
-    """Targets of the top-level assignments in `code`, in order, each once."""
+    """Targets of the top-level assignments in `code`, unpacked, in order, each once."""
     try:
         tree = ast.parse(textwrap.dedent(code))
     except SyntaxError:
@@ -41,7 +48,7 @@ def assigned_names(code: str) -> list[str]:
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else (
             [node.target] if isinstance(node, ast.AnnAssign | ast.AugAssign) else [])
-        for target in targets:
+        for target in (leaf for t in targets for leaf in _flat_targets(t)):
             text = ast.unparse(target)
             if text not in names:
                 names.append(text)

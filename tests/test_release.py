@@ -19,9 +19,10 @@ def test_region_without_assignment_keeps_a_list_valid():
     compile(out, "t", "exec")
 
 
-def test_tuple_targets_and_default_hint():
-    out = rel.strip_regions("### BEGIN SOLUTION\nx, y = f()\n### END SOLUTION\n", "t")
-    assert out == f"# FIXME: {rel.DEFAULT_HINT}\n(x, y) = FIXME\n"
+def test_unpacked_targets_become_one_placeholder_each_so_the_check_runs():
+    out = rel.strip_regions("### BEGIN SOLUTION\nx, (y, *z) = f()\n### END SOLUTION\n", "t")
+    assert out == f"# FIXME: {rel.DEFAULT_HINT}\nx = FIXME\ny = FIXME\nz = FIXME\n"
+    exec(out, {"FIXME": None})  # unpacking a FIXME would raise here, before the learner's check
 
 
 @pytest.mark.parametrize("source, message", [
