@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from dlicourse.datasets import CLASS_NAMES, LOUIE, _cache, breeds, dogs, louie_dataset, render
+
+
+def test_same_seed_same_bytes_and_a_new_seed_new_pictures():
+    a = dogs.make_split("tiny", size=32)
+    b = dogs.make_split("tiny", size=32)
+    assert a["x"].tobytes() == b["x"].tobytes() and np.array_equal(a["y"], b["y"])
+    assert a["x"].tobytes() != dogs.make_split("tiny", size=32, seed=1)["x"].tobytes()
+
+
+def test_splits_are_balanced_and_of_the_issue_sizes(data_dir):
+    tiny = louie_dataset("tiny", size=32)
+    assert tiny.x.shape == (8, 32, 32, 3) and tiny.x.dtype == np.uint8 and tiny.class_names == CLASS_NAMES
+    assert np.bincount(tiny.y).tolist() == [4, 4]
+    assert dogs.SPLITS["big"] >= 2000 and dogs.SPLITS["heldout"] >= 200
+    held = dogs.make_split("heldout", size=24, count=40)
+    assert np.bincount(held["y"]).tolist() == [20, 20]
+    with pytest.raises(ValueError, match="unknown split"):
+        louie_dataset("huge")
+
+
+def test_images_are_pictures_not_noise():
+    image = render(LOUIE, np.random.default_rng(0), size=64)
+    assert image.shape == (64, 64, 3)
+    shuffled = np.random.default_rng(1).permutation(image.reshape(-1, 3)).reshape(image.shape)
+    def roughness(a):
+        return np.abs(np.diff(a.astype(int), axis=1)).mean()
+    assert roughness(image) < roughness(shuffled) / 3 and image.std() > 20  # smooth regions, plenty of contrast
+
+
+def test_many_distinct_breeds_for_other_labs():
+    many = breeds(30)
+    assert len({b.name for b in many}) == 30
+    rng = np.random.default_rng(0)
+    assert all(render(b.individual(rng), rng, size=32).shape == (32, 32, 3) for b in many[::7])
+    assert breeds(30)[20] == many[20]  # the same made-up breeds every time
+
+
+def test_others_never_wear_all_of_louies_marks():
+    rng = np.random.default_rng(0)
+    assert all(dogs._differences(dogs.other_dog(rng)) >= 2 for _ in range(200))
+
+
+def test_cache_survives_a_killed_write(data_dir, monkeypatch):
+    first = louie_dataset("tiny", size=24)
+    npz = next(data_dir.glob("dogs/*.npz"))
+    npz.write_bytes(npz.read_bytes()[:100])  # as if the kernel died mid-write
+    with pytest.warns(UserWarning, match="checksum"):
+        again = louie_dataset("tiny", size=24)
+    assert again.x.tobytes() == first.x.tobytes()
+    assert _cache._valid(npz, npz.with_suffix(".json"))
