@@ -1,0 +1,30 @@
+"""Checks for 07_assessment: a whale-face classifier that the grader can use as it is."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlicourse.check._core import Verdict, missing, verdict
+
+
+def whale_classifier(model: object, size: int) -> Verdict:
+    """The model takes raw 0-255 RGB crops of `size` pixels and gives one score per class (face, not_face)."""
+    if (failed := missing(model=model)) is not None:
+        return failed
+    import keras
+
+    if not isinstance(model, keras.Model):
+        return verdict(False, f"`model` is a {type(model).__name__}; build a Keras model, e.g. keras.Sequential.")
+    shape = tuple(model.input_shape[1:])
+    if shape != (size, size, 3):
+        return verdict(False, f"The model takes inputs of shape {shape}; the crops are {(size, size, 3)}.")
+    if model.output_shape[1:] != (2,):
+        return verdict(False, f"The model gives {model.output_shape[1:]} per image; it needs 2 scores, "
+                              "one for face and one for not_face.")
+    if not any(isinstance(layer, keras.layers.Rescaling) for layer in model.layers):
+        return verdict(False, "Scale the pixels inside the model (a Rescaling(1 / 255) layer first), so that "
+                              "submission.py can pass raw 0-255 pixels and never forget to.")
+    scores = np.asarray(model.predict_on_batch(np.zeros((2, size, size, 3), np.uint8)))
+    if not np.allclose(scores.sum(axis=1), 1, atol=1e-3):
+        return verdict(False, "The two scores don't add up to 1: end with Dense(2, activation=\"softmax\").")
+    return verdict(True, f"Right: raw {size}x{size} RGB crops in, face / not_face scores out.")

@@ -1,0 +1,51 @@
+"""Checks for 02_deployment: preparing photos as for training, and a model that prepares them itself."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.images import resize
+
+
+def prepared(photos: np.ndarray, right: np.ndarray, size: tuple[int, int]) -> Verdict:
+    """`right` holds each photo resized to `size`, still RGB and 0-255, as the model was trained."""
+    if (failed := missing(right=right)) is not None:
+        return failed
+    batch = np.asarray(right)
+    expected = (len(photos), *size, 3)
+    if batch.shape != expected:
+        return verdict(False, f"The batch has shape {batch.shape}; resize every photo to get {expected}.")
+    if batch.max() <= 1.0:
+        return verdict(False, "The pixels run 0 to 1: the model scales them itself, so keep them 0-255.")
+    reference = np.stack([resize(p, size) for p in photos])
+    if np.array_equal(batch, reference[..., ::-1]):
+        return verdict(False, "The channels are in BGR order; the model was trained on RGB.")
+    if not np.allclose(batch.astype(np.float64), reference, atol=1):
+        return verdict(False, "Not quite the training preparation: resize each photo with resize(photo, size), "
+                              "nothing else.")
+    return verdict(True, f"Right: {len(batch)} photos at {size[0]}x{size[1]}, RGB, 0-255, as in training.")
+
+
+def deployment_model(deployed: object, model: object, size: tuple[int, int]) -> Verdict:
+    """`deployed` takes an RGB photo of any size and answers as `model` does on the photo at `size`."""
+    if (failed := missing(deployed=deployed)) is not None:
+        return failed
+    import keras
+
+    if not isinstance(deployed, keras.Model):
+        return verdict(False, f"`deployed` is a {type(deployed).__name__}; build it with keras.Sequential([...]).")
+    rng = np.random.default_rng(0)
+    same = rng.integers(0, 256, (2, *size, 3)).astype("float32")
+    bigger = rng.integers(0, 256, (1, 2 * size[0] + 3, 2 * size[1] + 5, 3)).astype("float32")
+    try:
+        ours = keras.ops.convert_to_numpy(deployed(same))
+        keras.ops.convert_to_numpy(deployed(bigger))
+    except Exception as err:  # noqa: BLE001 - the learner's model; its error is the hint
+        return verdict(False, f"The model fails on a photo of another size ({type(err).__name__}): start with "
+                              "keras.Input(shape=(None, None, 3)) and a Resizing layer.")
+    theirs = keras.ops.convert_to_numpy(model(same))
+    if ours.shape != theirs.shape or not np.allclose(ours, theirs, atol=1e-4):
+        return verdict(False, "On a photo already at the model's size, `deployed` should answer exactly as "
+                              "`model` does: add only the Resizing layer in front of it.")
+    return verdict(True, "Right: any size in, the trained model's answer out; nobody can forget to resize.")
