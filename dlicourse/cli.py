@@ -25,6 +25,12 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from dlicourse.doctor import main as doctor
+
+    return doctor()
+
+
 def _release(args: argparse.Namespace) -> int:
     from dlicourse.release import release
 
@@ -55,6 +61,13 @@ def parser() -> argparse.ArgumentParser:
     rel.add_argument("--expect-from", metavar="DIR",
                      help="first copy the marked cells' outputs from executed notebooks in DIR")
     rel.set_defaults(func=_release)
+
+    doc = sub.add_parser("doctor", help="check that this machine is ready for the labs, and say how to fix it")
+    doc.set_defaults(func=_doctor)
+
+    from dlicourse import grade_command
+
+    grade_command.add_arguments(sub.add_parser("grade", help="grade submission.py files on a hidden test set"))
     return top
 
 

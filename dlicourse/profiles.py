@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 _GLOBAL_KEYS = {"description", "cell_timeout"}
@@ -25,9 +26,15 @@ def get(profile: str) -> dict[str, Any]:
     return profiles[profile]
 
 
-def parameters(profile: str, notebook: str) -> dict[str, Any]:
-    """The parameters that `profile` sets for `notebook` (its own table; the rest stay as written)."""
+def parameters(profile: str, notebook: str, runs: Path | None = None) -> dict[str, Any]:
+    """The parameters that `profile` sets for `notebook` (its own table; the rest stay as written).
+
+    `{runs}` in a text value stands for the folder where this run keeps every notebook's outputs, so a
+    notebook can take what an earlier one saved (02_deployment loads 01_louie's model) wherever runs go.
+    """
     table = get(profile).get(notebook, {})
+    if runs is not None:
+        table = {k: v.replace("{runs}", str(runs)) if isinstance(v, str) else v for k, v in table.items()}
     return {"profile": profile, **table}
 
 

@@ -203,8 +203,12 @@ def execute(path: Path, executed: Path, parameters: dict[str, Any], timeout: int
     return time.perf_counter() - began
 
 
-def run_one(path: Path, profile: str, overrides: dict[str, Any], executed: Path, output_dir: Path) -> Result:
-    parameters = {**profiles.parameters(profile, path.stem), **overrides, "output_dir": str(output_dir.resolve())}
+def run_one(path: Path, profile: str, overrides: dict[str, Any], executed: Path, output_dir: Path,
+            runs: Path) -> Result:
+    """Run one notebook; `runs` holds the other notebooks' outputs of this profile (see `profiles`)."""
+    output_dir = output_dir.resolve()
+    parameters = {**profiles.parameters(profile, path.stem, runs.resolve()), **overrides,
+                  "output_dir": str(output_dir)}
     result = Result(path.stem, overrides, executed, 0.0)
     try:
         result.seconds = execute(path, executed, parameters, profiles.cell_timeout(profile))
@@ -234,7 +238,7 @@ def run(names: list[str], profile: str, assignments: dict[str, list[Any]], runs_
             results += run_grid(path, profile, assignments, base)
         else:
             overrides = {k: v[0] for k, v in assignments.items()}
-            result = run_one(path, profile, overrides, base / f"{path.stem}.ipynb", base / path.stem)
+            result = run_one(path, profile, overrides, base / f"{path.stem}.ipynb", base / path.stem, base)
             results.append(result)
             collect(base / "metrics.json", result)
         report(results[-1])
@@ -247,7 +251,7 @@ def run_grid(path: Path, profile: str, assignments: dict[str, list[Any]], base: 
     for combo in grid(assignments):
         name = slug(combo)
         log.info("[%s] grid point %s", path.stem, name)
-        results.append(run_one(path, profile, combo, folder / f"{name}.ipynb", folder / name))
+        results.append(run_one(path, profile, combo, folder / f"{name}.ipynb", folder / name, base))
     write_table(base / f"{path.stem}-grid", results)
     return results
 

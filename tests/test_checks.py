@@ -20,7 +20,55 @@ def mnist_namespace():
     return {"mnist": Split(x, y, x[:10], y[:10], "test"), "sweep": {0.1: 0.11, 0.01: 0.95, 0.001: 0.97}}
 
 
-NAMESPACES = {"03_mnist": mnist_namespace}
+def assessment_namespace():
+    import keras
+
+    return {"keras": keras, "layers": keras.layers, "crop_size": 32}
+
+
+def whale_detection_namespace():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    classifier = keras.Sequential([
+        keras.Input((32, 32, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Conv2D(4, 3, activation="relu"),
+        keras.layers.MaxPooling2D(), keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(6, activation="relu", name="fc1"), keras.layers.Dense(2, activation="softmax", name="fc2")])
+    return {"keras": keras, "layers": keras.layers, "classifier": classifier, "fc1": classifier.get_layer("fc1"),
+            "fc2": classifier.get_layer("fc2"), "feature_shape": (15, 15, 4)}
+
+
+def deployment_namespace():
+    import keras
+
+    from dlicourse.images import resize
+
+    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    photos = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    return {"keras": keras, "layers": keras.layers, "model": model, "size": (16, 16), "photos": photos,
+            "resize": resize}
+
+
+def transfer_namespace():
+    import types
+
+    import keras
+
+    from dlicourse import bases
+
+    return {"keras": keras, "layers": keras.layers, "bases": bases, "base": bases.load_dog_base(),
+            "tiny": types.SimpleNamespace(class_names=["louie", "not louie"]), "learning_rate": 0.001}
+
+
+def segmentation_namespace():
+    return {"size": 128}
+
+
+NAMESPACES = {"00_welcome": dict, "05_segmentation": segmentation_namespace,
+              "02_deployment": deployment_namespace, "06_transfer_learning": transfer_namespace,
+              "04_whale_detection": whale_detection_namespace, "07_assessment": assessment_namespace,
+              "03_mnist": mnist_namespace}
 
 
 def exercise_cells():
@@ -70,3 +118,11 @@ def test_best_learning_rate_must_be_one_tried_and_the_best():
     assert check.best_learning_rate(0.001, sweep)
     assert not check.best_learning_rate(0.01, sweep)
     assert not check.best_learning_rate(0.5, sweep)
+
+
+def test_upsampling_explains_shapes_that_do_not_come_back():
+    assert check.upsampling(3, 2, 16, 8, image_size=128)
+    assert not check.upsampling(3, 1, 16, 8, image_size=128)   # never downsamples
+    assert not check.upsampling(3, 2, 8, 4, image_size=128)    # comes back at 64x64
+    assert not check.upsampling(3, 2, 4, 8, image_size=128)    # kernel smaller than stride: gaps
+    assert not check.upsampling(3, 3, 16, 8, image_size=128)   # 128 does not divide by 27

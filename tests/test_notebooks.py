@@ -2,6 +2,7 @@
 what is stored, its lesson assertions hold, and it records exactly the figures its issue names."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -14,6 +15,18 @@ from papermill.parameterize import parameterize_notebook
 from dlicourse import profiles
 
 FIGURES = {
+    "02_deployment": {"latency_ms_batch1", "throughput_best_images_per_s", "best_batch_size",
+                      "mismatch_changed_prediction"},
+    "04_whale_detection": {"classifier_val_accuracy", "sliding_window_seconds", "batched_window_seconds",
+                           "fcn_seconds", "speedup_vs_loop", "speedup_vs_batched", "fcn_max_abs_diff",
+                           "detection_precision", "detection_recall", "detector_precision", "detector_recall",
+                           "detector_seconds"},
+    "06_transfer_learning": {"base_source_accuracy", "scratch_heldout_accuracy", "frozen_heldout_accuracy",
+                             "finetuned_heldout_accuracy", "n_train_images", "other_domain_frozen_accuracy",
+                             "other_domain_finetuned_accuracy"},
+    "07_assessment": {"validation_accuracy", "practice_accuracy", "practice_seconds"},
+    "05_segmentation": {"foreground_fraction", "dense_pixel_accuracy", "dense_mask_similarity",
+                        "all_background_pixel_accuracy", "fcn_dice", "fcn_pixel_accuracy", "skip_dice"},
     "03_mnist": {"small_test_accuracy", "full_test_accuracy", "inverted_test_accuracy_before",
                  "inverted_test_accuracy_after", "realworld_correct_before", "realworld_correct_after",
                  "realworld_total", "train_seconds"},
@@ -27,8 +40,10 @@ SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 def test_solution_runs_fast_and_matches_its_stored_outputs(path, tmp_path):
     out = tmp_path / "outputs"
     nb = parameterize_notebook(load_notebook_node(str(path)),
-                               {**profiles.parameters("fast", path.stem), "output_dir": str(out)})
+                               {**profiles.parameters("fast", path.stem, tmp_path), "output_dir": str(out)})
     nbformat.write(nb, tmp_path / path.name)
+    for beside in (ROOT / "solutions").glob("*.py"):  # files a notebook uses, e.g. submission.py
+        shutil.copy(beside, tmp_path)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",

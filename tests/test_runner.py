@@ -33,6 +33,13 @@ def test_every_profile_sets_only_parameters_the_notebook_has():
             assert set(table) <= set(accepted), f"{profile}.{stem}: {set(table) - set(accepted)}"
 
 
+def test_runs_in_a_profile_value_is_the_folder_of_this_runs_outputs(tmp_path):
+    """02_deployment finds the model that 01_louie saved in the same run, wherever runs go."""
+    for profile in ("fast", "workshop", "full"):
+        value = profiles.parameters(profile, "02_deployment", tmp_path)["louie_model"]
+        assert value == str(tmp_path / "01_louie" / "louie.keras")
+
+
 def test_every_solution_has_the_standard_parameters():
     for path in runner.resolve([]):
         params = runner.notebook_parameters(path)
