@@ -14,8 +14,9 @@ import tempfile
 from dataclasses import dataclass
 
 from dlicourse.paths import data_dir
+from dlicourse.quiet import quiet_stderr
 
-REQUIRED = ("keras", "tensorflow", "numpy", "cv2", "PIL", "matplotlib", "papermill")
+REQUIRED = ("keras", "numpy", "cv2", "PIL", "matplotlib", "papermill")
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,13 @@ def _data_dir() -> Finding:
 
 def findings() -> list[Finding]:
     """Every check, in the order a reader wants them: Python, libraries, backend, devices, data."""
-    found = [Finding("python", f"{platform.python_version()} ({sys.executable})", sys.version_info >= (3, 10),
-                     "use Python 3.10 or newer")]
+    found = [Finding("python", f"{platform.python_version()} ({sys.executable})", sys.version_info >= (3, 11),
+                     "use Python 3.11 or newer")]
     found += [_module(name) for name in REQUIRED]
-    if all(f.ok for f in found if f.name in ("keras", "tensorflow")):
+    # The backend's own library is required; TensorFlow only when it is the backend (a GPU box may run JAX).
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    found.append(_module({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, backend)))
+    if all(f.ok for f in found):
         import keras
 
         from dlicourse.environment import device_summary
@@ -68,7 +72,7 @@ def findings() -> list[Finding]:
 def report() -> tuple[str, bool]:
     """The report as text, and whether everything required is there."""
     results = findings()
-    lines = [f"{'✅' if f.ok else '❌'} {f.name}: {f.found}" + (f"\n   fix: {f.fix}" if f.fix else "")
+    lines = [f"{'✅' if f.ok else '❌'} {f.name}: {f.found}" + ("" if f.ok else f"\n   fix: {f.fix}")
              for f in results]
     ok = all(f.ok for f in results)
     lines.append("Ready for the labs." if ok else "Something required is missing: see the fixes above.")
@@ -77,6 +81,7 @@ def report() -> tuple[str, bool]:
 
 def main() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    text, ok = report()
+    with quiet_stderr():
+        text, ok = report()
     print(text)
     return 0 if ok else 1

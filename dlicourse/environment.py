@@ -3,30 +3,48 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+
+
+def _nvidia_memory() -> list[str]:
+    """`name, memory` of each NVIDIA GPU as the driver reports it; the backends do not all tell memory."""
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return []
+    try:
+        done = subprocess.run([smi, "--query-gpu=name,memory.total", "--format=csv,noheader"],
+                              capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in done.stdout.splitlines() if line.strip()]
 
 
 def gpus() -> list[str]:
-    """Names of the accelerators the active Keras backend can use (empty on a CPU-only machine)."""
+    """The accelerators the active Keras backend can use, with their memory where the driver tells it
+    (empty on a CPU-only machine)."""
     import keras
 
     backend = keras.backend.backend()
+    found: list[str] = []
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return [d.name for d in tf.config.list_physical_devices("GPU")]
-    if backend == "jax":
+        found = [d.name for d in tf.config.list_physical_devices("GPU")]
+    elif backend == "jax":
         import jax
 
-        return [str(d) for d in jax.devices() if d.platform != "cpu"]
-    if backend == "torch":
+        found = [str(d) for d in jax.devices() if d.platform != "cpu"]
+    elif backend == "torch":
         import torch
 
-        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    return []
+        found = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    described = _nvidia_memory()
+    return described if found and len(described) == len(found) else found
 
 
 def device_summary() -> str:
     found = gpus()
     if found:
-        return f"{len(found)} GPU(s): {', '.join(found)}"
+        return f"{len(found)} GPU(s): {'; '.join(found)}"
     return f"CPU only ({os.cpu_count()} cores); every lab is sized to run well on that"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io as stdio
 import itertools
@@ -11,26 +10,20 @@ import logging
 import os
 import re
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dlicourse import io, profiles
 from dlicourse.paths import project_root
+from dlicourse.quiet import NOISE, quiet_stderr
 from dlicourse.tables import markdown
 
 log = logging.getLogger("dlicourse.run")
 
 # papermill narrates its own progress at INFO; a batch log should hold only what the cells print.
 _PAPERMILL_CHATTER = re.compile(r"^(Executing|Ending Cell|Input Notebook|Output Notebook|Black is not|Working dir)")
-# TensorFlow's C++ start-up lines come before its log level is read, and the kernel warns about its
-# local TCP socket: neither helps a reader, and both would repeat for every notebook.
-NOISE = re.compile(
-    r"^\s*(WARNING: All log messages before absl::InitializeLog|[IW]\d{4} [\d:.]+\s+\d+ \w+\.cc:\d+\]"
-    r"|\[IPKernelApp\] WARNING \| Kernel is running over TCP|<Figure size \d+x\d+ with \d+ Axes>)")
 
 
 class RunError(Exception):
@@ -139,32 +132,6 @@ class _CellOutput(logging.Filter):
         lines = [line for line in message.rstrip().splitlines() if line.strip() and not NOISE.match(line)]
         record.msg, record.args = "\n".join(f"[{self.notebook}] {line}" for line in lines), None
         return bool(lines)
-
-
-@contextlib.contextmanager
-def quiet_stderr() -> Iterator[None]:
-    """Drop the NOISE lines that kernels write straight to file descriptor 2; pass everything else."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    read_end, write_end = os.pipe()
-    os.dup2(write_end, 2)
-    os.close(write_end)
-
-    def pump() -> None:
-        with os.fdopen(read_end, "rb") as pipe:
-            for line in pipe:
-                if not NOISE.match(line.decode(errors="replace")):
-                    os.write(saved, line)
-
-    thread = threading.Thread(target=pump, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)  # closes the pipe's last write end, so the pump sees its end
-        thread.join(timeout=5)
-        os.close(saved)
 
 
 def execute(path: Path, executed: Path, parameters: dict[str, Any], timeout: int) -> float:

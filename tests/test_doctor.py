@@ -30,3 +30,20 @@ def test_missing_module_fails_with_a_fix(data_dir, monkeypatch):
     monkeypatch.setattr(doctor.importlib, "import_module", lambda n: no_cv2(n))
     text, ok = doctor.report()
     assert not ok and "❌ cv2: missing" in text and "pip install" in text
+
+
+def test_gpu_memory_comes_from_the_driver(tmp_path, monkeypatch):
+    from dlicourse import environment
+
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text("#!/bin/sh\necho 'NVIDIA H100 80GB HBM3, 81559 MiB'\n")
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path), prepend=":")
+    assert environment._nvidia_memory() == ["NVIDIA H100 80GB HBM3, 81559 MiB"]
+
+
+def test_the_backends_own_library_is_required(data_dir, monkeypatch):
+    """A GPU box may run Keras on JAX without TensorFlow: the backend's library is what must be there."""
+    monkeypatch.setenv("KERAS_BACKEND", "no_such_backend")
+    text, ok = doctor.report()
+    assert not ok and "❌ no_such_backend: missing" in text
