@@ -1,5 +1,6 @@
 import json
 import math
+import os
 
 import pytest
 
@@ -50,3 +51,16 @@ def test_save_model_is_atomic_and_loadable(tmp_path):
     io.save_model(model, path)  # overwriting works too
     assert keras.saving.load_model(path).count_params() == model.count_params()
     assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]
+
+
+def test_atomic_writes_get_the_mode_of_a_plain_new_file(tmp_path):
+    """Saved files must be readable by others on a shared hub, as any file the user makes."""
+    old = os.umask(0o022)
+    try:
+        io.write_text(tmp_path / "new.txt", "x")
+        assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "new.txt").chmod(0o600)
+        io.write_text(tmp_path / "new.txt", "y")  # a rewrite keeps the mode the user chose
+        assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)
