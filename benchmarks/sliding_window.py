@@ -7,7 +7,7 @@ The plain loop is slow by design, so for large scenes it is timed on its first `
 windows and scaled up to all of them (the table says so); every window costs the same.
 
     .venv/bin/python benchmarks/sliding_window.py                 # a few minutes on a 2-core CPU
-    .venv/bin/python benchmarks/sliding_window.py --sizes 256 512 --out runs/bench
+    .venv/bin/python benchmarks/sliding_window.py --sizes 256 512 --out /tmp/bench
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loop-windows", type=int, default=600,
                         help="time the plain loop on about this many windows, then scale (default 600)")
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs for batched and one pass")
-    parser.add_argument("--out", default="runs/benchmarks", help="folder for sliding_window.json and .md")
+    parser.add_argument("--out", default="benchmarks/results", help="folder for sliding_window.json and .md")
     args = parser.parse_args(argv)
 
     model = classifier(args.window)
