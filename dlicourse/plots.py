@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 
 def image_grid(images: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 10,
@@ -44,3 +47,67 @@ def history(histories: Mapping[str, object], metric: str = "accuracy") -> None:
     ax.legend(fontsize=8)
     fig.tight_layout()
     plt.show()
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (a notebook, or papermill running one), where figures can be updated."""
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "kernel", None) is not None
+
+
+class LiveHistory(keras.callbacks.Callback):
+    """Training curves drawn while `fit` runs: `model.fit(..., callbacks=[plots.LiveHistory("8 photos")])`.
+
+    In a notebook the figure below the running cell is redrawn in place, at most every `min_seconds`
+    and after the last epoch, so the learner watches the curves move and a papermill run stores one
+    picture per `fit`, not one per epoch. Outside a kernel (a script, a test) it draws once, when training
+    ends, into `.figure`. Pass the same instance to a later `fit(..., initial_epoch=n)` and the curves go
+    on from epoch n; `validation_freq` leaves gaps that the dashed line bridges.
+    """
+
+    def __init__(self, name: str = "model", metric: str = "accuracy", validation: str = "validation",
+                 min_seconds: float = 1.0):
+        super().__init__()
+        self.name, self.metric, self.validation, self.min_seconds = name, metric, validation, min_seconds
+        self.epochs: dict[str, list[int]] = {}
+        self.values: dict[str, list[float]] = {}
+        self.figure = Figure(figsize=(7, 3.5))
+        self._handle = None
+        self._drawn_at = -np.inf
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._handle = None  # each `fit` shows its figure below its own cell
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for key, value in (logs or {}).items():
+            self.epochs.setdefault(key, []).append(epoch + 1)
+            self.values.setdefault(key, []).append(float(value))
+        if _in_kernel() and time.monotonic() - self._drawn_at >= self.min_seconds:
+            self.draw()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        """Redraw the curves so far; in a kernel, show them in place of this `fit`'s previous drawing."""
+        self.figure.clear()
+        ax = self.figure.add_subplot()
+        for key, style, label in ((self.metric, "-", "train"), (f"val_{self.metric}", "--", self.validation)):
+            if key in self.values:
+                ax.plot(self.epochs[key], self.values[key], style, marker=".", color="C0",
+                        label=f"{self.name} ({label})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(self.metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        self.figure.tight_layout()
+        self._drawn_at = time.monotonic()
+        if not _in_kernel():
+            return
+        from IPython.display import display
+
+        if self._handle is None:
+            self._handle = display(self.figure, display_id=True)
+        else:
+            self._handle.update(self.figure)

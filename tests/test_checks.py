@@ -61,6 +61,21 @@ def transfer_namespace():
             "tiny": types.SimpleNamespace(class_names=["louie", "not louie"]), "learning_rate": 0.001}
 
 
+def louie_namespace():
+    """Stand-ins for the Louie splits: random 8x8 photos, as many as the real ones, so nothing is drawn."""
+    import types
+
+    from dlicourse.datasets.dogs import SPLITS, DogPhotos
+
+    def louie_dataset(split, size=128):
+        n = SPLITS[split]
+        x = np.random.default_rng(list(SPLITS).index(split)).integers(0, 256, (n, 8, 8, 3), dtype=np.uint8)
+        return DogPhotos(x, np.arange(n) % 2, split)
+
+    return {"dogs": types.SimpleNamespace(louie_dataset=louie_dataset), "tiny": louie_dataset("tiny"),
+            "heldout": louie_dataset("heldout")}
+
+
 def segmentation_namespace():
     return {"size": 128}
 
@@ -68,7 +83,7 @@ def segmentation_namespace():
 NAMESPACES = {"00_welcome": dict, "05_segmentation": segmentation_namespace,
               "02_deployment": deployment_namespace, "06_transfer_learning": transfer_namespace,
               "04_whale_detection": whale_detection_namespace, "07_assessment": assessment_namespace,
-              "03_mnist": mnist_namespace}
+              "03_mnist": mnist_namespace, "01_louie": louie_namespace}
 
 
 def exercise_cells():
@@ -126,3 +141,16 @@ def test_upsampling_explains_shapes_that_do_not_come_back():
     assert not check.upsampling(3, 2, 8, 4, image_size=128)    # comes back at 64x64
     assert not check.upsampling(3, 2, 4, 8, image_size=128)    # kernel smaller than stride: gaps
     assert not check.upsampling(3, 3, 16, 8, image_size=128)   # 128 does not divide by 27
+
+
+def test_more_data_explains_the_wrong_photos(capsys):
+    ns = louie_namespace()
+    tiny, heldout, louie_dataset = ns["tiny"], ns["heldout"], ns["dogs"].louie_dataset
+    big = louie_dataset("big")
+    assert check.more_data(big, tiny, heldout)
+    assert not check.more_data(tiny, tiny, heldout)
+    assert not check.more_data(heldout, tiny, heldout)
+    assert "held-out" in capsys.readouterr().out
+    assert not check.more_data(type(big)(big.x[:, :4, :4], big.y, "big"), tiny, heldout)   # another size
+    assert not check.more_data(type(big)(big.x, np.zeros_like(big.y), "big"), tiny, heldout)  # one class only
+    assert not check.more_data(big.x, tiny, heldout)  # photos without labels

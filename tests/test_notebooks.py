@@ -15,6 +15,7 @@ from papermill.parameterize import parameterize_notebook
 from dlicourse import profiles
 
 FIGURES = {
+    "01_louie": {"tiny_train_accuracy", "tiny_heldout_accuracy", "big_heldout_accuracy", "train_seconds"},
     "02_deployment": {"latency_ms_batch1", "throughput_best_images_per_s", "best_batch_size",
                       "mismatch_changed_prediction"},
     "04_whale_detection": {"classifier_val_accuracy", "sliding_window_seconds", "batched_window_seconds",
