@@ -64,3 +64,19 @@ def test_atomic_writes_get_the_mode_of_a_plain_new_file(tmp_path):
         assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(old)
+
+
+def test_a_saved_model_answers_the_same_every_time_as_predict_does(tmp_path):
+    """Keras 3 applies Random* layers on a plain call: the saved file must leave them out."""
+    import keras
+    import numpy as np
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((16, 16, 3)), layers.Rescaling(1 / 255), layers.RandomFlip(),
+                              layers.RandomTranslation(0.2, 0.2), layers.Flatten(), layers.Dropout(0.5),
+                              layers.Dense(2, activation="softmax")])
+    x = np.random.default_rng(0).uniform(0, 255, (4, 16, 16, 3)).astype("float32")
+    loaded = keras.models.load_model(io.save_model(model, tmp_path / "m.keras"))
+    assert [type(layer).__name__ for layer in loaded.layers] == ["Rescaling", "Flatten", "Dense"]
+    assert np.allclose(loaded(x), loaded(x)) and np.allclose(loaded(x), model.predict(x, verbose=0), atol=1e-6)
