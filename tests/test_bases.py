@@ -46,7 +46,18 @@ def test_shipped_base_matches_its_checksum_and_records_how_it_was_made():
     assert manifest["source_task"]["seed"] != dogs.SEED
     assert manifest["source_task"]["scenes"] == list(dogs.SCENES)
     assert manifest["score"]["breed_validation_accuracy"] > 5 * manifest["score"]["breed_chance"]
+    assert manifest["score"]["identity_validation_accuracy"] > 50 * manifest["score"]["identity_chance"]
     assert manifest["training"]["epochs"] >= 1 and manifest["command"].startswith("python -m dlicourse.pretrain")
+    assert "Louie" in manifest["source_task"]["excluded"] and manifest["source_task"]["beagles"] > 0
+
+
+def test_shipped_base_was_trained_on_the_current_drawing():
+    """A change to how dogs are drawn (dogs.VERSION) means the base must be pretrained again."""
+    manifest = bases.dog_base_manifest()
+    assert manifest["source_task"]["drawing_version"] == dogs.VERSION, (
+        "dlicourse/datasets/dogs.py draws dogs differently since the base was trained: "
+        "run `python -m dlicourse.pretrain`")
+    assert manifest["source_task"]["recipe_version"] == pretrain.VERSION
 
 
 def test_shipped_base_loads_offline_and_has_its_top_block(offline):
@@ -153,6 +164,31 @@ def test_source_task_is_deterministic_and_never_shows_louie(data_dir):
     rng = np.random.default_rng(0)
     beagles = [pretrain.source_dog(dogs.BREEDS[0], rng) for _ in range(50)]
     assert all(dog.breed == "beagle" and dog != dogs.LOUIE for dog in beagles)
+
+
+def test_source_task_has_many_beagles_and_one_class_per_dog(data_dir):
+    counts = pretrain.dogs_per_breed(14, per_breed=2, beagles=5, named=3)
+    assert counts == [5] + [3] * (len(dogs.BREEDS) - 1) + [2, 2]
+    source = pretrain.make_source(n_breeds=14, per_breed=2, photos=1, size=16, beagles=5, named=3)
+    assert len(source["identity"]) == sum(counts) and source["breed"].tolist()[:6] == [0] * 5 + [1]
+
+
+def test_tiny_split_shows_look_alikes_among_the_other_dogs():
+    """The lab's 8 photos: 4 of Louie, 2 beagles that look like him and 2 dogs of other breeds."""
+    import zlib
+
+    split = dogs.make_split("tiny", size=16)
+    labels = split["y"]
+    order = np.random.default_rng([dogs.SEED, zlib.crc32(b"tiny")]).permutation(8)
+    assert labels.tolist() == np.tile([0, 1], 4)[order].tolist()
+    breeds = []
+    for i in np.flatnonzero(labels == 1):
+        rng = dogs._split_rng(dogs.SEED, "tiny", int(i))
+        dog = dogs.other_dog(rng, lookalike=1.0 if len(breeds) < 2 else 0.0)
+        drawn = dogs.render(dog, rng, 16, scene=str(rng.choice(dogs.SCENES)))
+        assert drawn.tobytes() == split["x"][i].tobytes()  # this is the dog in the photo
+        breeds.append(dog.breed)
+    assert breeds[:2] == ["beagle", "beagle"] and "beagle" not in breeds[2:]
 
 
 def test_build_base_names_its_blocks():

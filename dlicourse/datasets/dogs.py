@@ -22,7 +22,8 @@ from dlicourse.datasets._cache import cached
 
 CLASS_NAMES = ["louie", "not louie"]
 SEED = 2018
-VERSION = 2  # bump whenever the drawing changes: caches of older drawings are then not used
+VERSION = 3  # bump whenever the drawing changes: caches of older drawings are then not used
+# (3: the tiny split's "not louie" photos are half beagle look-alikes, half other breeds)
 Colour = tuple[int, int, int]
 EAR_SHAPES = ("floppy", "pointed", "folded", "round")
 # Scenes of the training splits, and the new ones that only the held-out split shows.
@@ -424,7 +425,9 @@ def make_split(split: str, size: int = 128, seed: int = SEED, count: int | None 
     """Draw a split (no cache): half Louie, half other dogs, in a shuffled order fixed by the seed.
 
     `tiny` and `big` show the training scenes; `heldout` shows only scenes that they never do, and
-    other dogs drawn from a different stream, so no image or dog outside Louie is shared.
+    other dogs drawn from a different stream, so no image or dog outside Louie is shared. In `tiny`, as in
+    the workshop's 8 photos of other beagles, half of the other dogs are beagles that look like Louie (the
+    first ones in order) and half are other breeds; elsewhere a beagle look-alike comes with p=0.35.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
@@ -435,9 +438,15 @@ def make_split(split: str, size: int = 128, seed: int = SEED, count: int | None 
     labels = np.tile([0, 1], count // 2).astype(np.int64)
     labels = labels[np.random.default_rng([seed, zlib.crc32(split.encode())]).permutation(count)]
     images = np.empty((count, size, size, 3), np.uint8)
+    others = np.cumsum(labels) - 1  # the how-manieth other dog each photo shows
     for i, label in enumerate(labels):
         rng = _split_rng(seed, split, i)
-        dog = LOUIE if label == 0 else other_dog(rng)
+        if label == 0:
+            dog = LOUIE
+        elif split == "tiny":
+            dog = other_dog(rng, lookalike=1.0 if others[i] < count // 4 else 0.0)
+        else:
+            dog = other_dog(rng)
         images[i] = render(dog, rng, size, scene=str(rng.choice(scenes)))
     return {"x": images, "y": labels}
 
