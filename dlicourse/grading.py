@@ -423,21 +423,35 @@ def _name(process: psutil.Process) -> str:
         return f"pid {process.pid}"
 
 
-def kill_everything(process: psutil.Process, token: str, group: bool) -> None:
+def kill_everything(process: psutil.Process, token: str, group: bool, rounds: int = 5) -> None:
     """Kill a process, its descendants, its process group (when `group`: only while the process is
     not reaped is its group id surely still its own), and anything that carries `token` in its
-    environment (children that escaped the tree by double-forking keep it)."""
-    found: dict[int, psutil.Process] = {}
-    with contextlib.suppress(psutil.Error):
-        found = {p.pid: p for p in [process, *process.children(recursive=True)]}
-    found.update({p.pid: p for p in carrying(token)})
-    if group:
-        with contextlib.suppress(OSError):
-            os.killpg(process.pid, signal.SIGKILL)
-    for process in found.values():
+    environment (children that escaped the tree by double-forking keep it).
+
+    A process still running can fork between the look and the kill, so this looks again after each
+    kill, until a look finds nothing (or `rounds` looks have been made)."""
+    for look in range(rounds):
+        found = {process.pid: process}
         with contextlib.suppress(psutil.Error):
-            process.kill()
-    psutil.wait_procs(list(found.values()), timeout=5)
+            found.update({p.pid: p for p in process.children(recursive=True)})
+        found.update({p.pid: p for p in carrying(token)})
+        if group and look == 0:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+        alive = [p for p in found.values() if _alive(p)]
+        if not alive:
+            return
+        for each in alive:
+            with contextlib.suppress(psutil.Error):
+                each.kill()
+        psutil.wait_procs(alive, timeout=5)
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def carrying(token: str) -> list[psutil.Process]:
