@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from dlicourse import bases, pretrain
+from dlicourse import bases, pretrain, seeds
 from dlicourse.datasets import dogs
 
 
@@ -183,7 +183,7 @@ def test_tiny_split_shows_look_alikes_among_the_other_dogs():
     assert labels.tolist() == np.tile([0, 1], 4)[order].tolist()
     breeds = []
     for i in np.flatnonzero(labels == 1):
-        rng = dogs._split_rng(dogs.SEED, "tiny", int(i))
+        rng = seeds.stream(dogs.SEED, "tiny", int(i))
         dog = dogs.other_dog(rng, lookalike=1.0 if len(breeds) < 2 else 0.0)
         drawn = dogs.render(dog, rng, 16, scene=str(rng.choice(dogs.SCENES)))
         assert drawn.tobytes() == split["x"][i].tobytes()  # this is the dog in the photo

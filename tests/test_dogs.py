@@ -41,7 +41,7 @@ def test_many_distinct_breeds_for_other_labs():
 
 def test_others_never_wear_all_of_louies_marks():
     rng = np.random.default_rng(0)
-    assert all(dogs._differences(dogs.other_dog(rng)) >= 2 for _ in range(200))
+    assert all(dogs.identities._differences(dogs.other_dog(rng)) >= 2 for _ in range(200))
 
 
 def test_cache_survives_a_killed_write(data_dir, monkeypatch):

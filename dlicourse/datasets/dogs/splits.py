@@ -1,0 +1,80 @@
+"""The Louie lab's splits: `tiny` (8 photos), `big` (2,400) and `heldout` (240), drawn and cached.
+
+Every image is drawn from its own seed `(seed, split, index)`, so a split is the same bytes on every
+machine and any image can be drawn again alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dlicourse import seeds
+from dlicourse.datasets._cache import cached
+from dlicourse.datasets.dogs.drawing import NEW_SCENES, SCENES, render
+from dlicourse.datasets.dogs.identities import LOUIE, SEED, other_dog
+
+CLASS_NAMES = ["louie", "not louie"]
+VERSION = 3  # bump whenever the drawing changes: caches of older drawings are then not used
+# (3: the tiny split's "not louie" photos are half beagle look-alikes, half other breeds)
+SPLITS = {"tiny": 8, "big": 2400, "heldout": 240}
+
+
+def make_split(split: str, size: int = 128, seed: int = SEED, count: int | None = None) -> dict[str, np.ndarray]:
+    """Draw a split (no cache): half Louie, half other dogs, in a shuffled order fixed by the seed.
+
+    `tiny` and `big` show the training scenes; `heldout` shows only scenes that they never do, and
+    other dogs drawn from a different stream, so no image or dog outside Louie is shared. In `tiny`, as in
+    the workshop's 8 photos of other beagles, half of the other dogs are beagles that look like Louie (the
+    first ones in order) and half are other breeds; elsewhere a beagle look-alike comes with p=0.35.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
+    count = SPLITS[split] if count is None else count
+    if count < 2 or count % 2:
+        raise ValueError(f"count must be an even number of at least 2 (half Louie, half not), got {count}")
+    scenes = NEW_SCENES if split == "heldout" else SCENES
+    labels = np.tile([0, 1], count // 2).astype(np.int64)
+    labels = labels[seeds.stream(seed, split).permutation(count)]
+    images = np.empty((count, size, size, 3), np.uint8)
+    others = np.cumsum(labels) - 1  # the how-manieth other dog each photo shows
+    for i, label in enumerate(labels):
+        rng = seeds.stream(seed, split, i)
+        if label == 0:
+            dog = LOUIE
+        elif split == "tiny":
+            dog = other_dog(rng, lookalike=1.0 if others[i] < count // 4 else 0.0)
+        else:
+            dog = other_dog(rng)
+        images[i] = render(dog, rng, size, scene=str(rng.choice(scenes)))
+    return {"x": images, "y": labels}
+
+
+@dataclass(frozen=True)
+class DogPhotos:
+    """Photos `x` (uint8, N x size x size x 3) with labels `y` (0 = louie, 1 = not louie)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    split: str
+    class_names: list[str] = field(default_factory=lambda: list(CLASS_NAMES))
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __str__(self) -> str:
+        counts = np.bincount(self.y, minlength=2).tolist()
+        return (f"{self.split}: {len(self)} photos of {self.x.shape[1]}x{self.x.shape[2]} pixels, "
+                f"{counts[0]} {self.class_names[0]} and {counts[1]} {self.class_names[1]}")
+
+
+def louie_dataset(split: str, size: int = 128, seed: int = SEED) -> DogPhotos:
+    """The Louie lab's `tiny`, `big` or `heldout` photos, drawn on first use and then cached."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
+    if not 16 <= size <= 512:
+        raise ValueError(f"size must be between 16 and 512 pixels, got {size}")
+    arrays = cached("dogs", VERSION, {"split": split, "size": size, "seed": seed},
+                    lambda: make_split(split, size, seed))
+    return DogPhotos(arrays["x"], arrays["y"].astype(np.int64), split)
