@@ -11,7 +11,7 @@ import platform
 import time
 from pathlib import Path
 
-from dlicourse import io
+from dlicourse import files
 from dlicourse.datasets import dogs
 from dlicourse.tables import markdown
 
@@ -30,8 +30,9 @@ def main() -> None:
     args = parser.parse_args()
     rows = [measure(size, args.count) for size in (64, 128, 256)]
     out = Path(args.out)
-    io.write_json(out / "dogs_generation.json", {"machine": platform.platform(), "cpus": os.cpu_count(), "rows": rows})
-    io.write_text(out / "dogs_generation.md", markdown(list(rows[0]), rows))
+    machine = {"machine": platform.platform(), "cpus": os.cpu_count(), "rows": rows}
+    files.write_json(out / "dogs_generation.json", machine)
+    files.write_text(out / "dogs_generation.md", markdown(list(rows[0]), rows))
     print(markdown(list(rows[0]), rows))
 
 

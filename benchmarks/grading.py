@@ -14,7 +14,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from dlicourse import grading, io
+from dlicourse import files, grading
 from dlicourse.environment import device_summary
 from dlicourse.paths import project_root
 
@@ -44,9 +44,9 @@ def main() -> int:
                "reference_problem": reference.problem,
                "always_whale_accuracy": baseline.accuracy, "always_whale_passed": baseline.passed}
     out = Path(args.out)
-    io.write_json(out / "grading.json", figures)
+    files.write_json(out / "grading.json", figures)
     rows = "\n".join(f"| {k} | {v} |" for k, v in figures.items())
-    io.write_text(out / "grading.md", f"# Grading benchmark\n\n| figure | value |\n|---|---|\n{rows}\n")
+    files.write_text(out / "grading.md", f"# Grading benchmark\n\n| figure | value |\n|---|---|\n{rows}\n")
     print(json.dumps(figures, indent=2))
     ok = reference.seconds < 60 and reference.accuracy >= 0.95 and not baseline.passed
     return 0 if ok else 1

@@ -21,8 +21,9 @@ import keras
 import numpy as np
 from keras import layers
 
-from dlicourse import detection, io, tables
+from dlicourse import detection, files, tables
 from dlicourse.environment import device_summary
+from dlicourse.instructor.answers import to_fully_convolutional
 
 
 def classifier(window: int) -> keras.Model:
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     model = classifier(args.window)
-    fcn = detection.to_fully_convolutional(model)
+    fcn = to_fully_convolutional(model)
     stride = detection.network_stride(model)
     rows = []
     for size in args.sizes:
@@ -88,14 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     setting = {"window": args.window, "stride": stride, "device": device_summary().split(";")[0],
                "keras": keras.__version__, "backend": keras.backend.backend(), "python": platform.python_version()}
     out = Path(args.out)
-    io.write_json(out / "sliding_window.json", {"setting": setting, "rows": rows})
+    files.write_json(out / "sliding_window.json", {"setting": setting, "rows": rows})
     columns = ["scene", "windows", "loop timed on", "loop_seconds", "batched_seconds", "fcn_seconds",
                "loop / one pass", "batched / one pass", "area x", "loop time x", "batched time x", "fcn time x"]
     text = (f"# Sliding window vs one pass\n\nWindow {args.window}, stride {stride}, {setting['device']}, "
             f"Keras {setting['keras']} on {setting['backend']}. Seconds are wall clock (batched and one pass: best "
             f"of {args.repeats}); on a shared machine they are inflated, the ratios less so.\n\n"
             + tables.markdown(columns, rows))
-    io.write_text(out / "sliding_window.md", text)
+    files.write_text(out / "sliding_window.md", text)
     print(text)
     return 0
 

@@ -1,10 +1,10 @@
 """Pretrained bases for transfer learning: the course's own dog base, or ImageNet weights found locally.
 
 The course's base ships in the repository (`datasets/pretrained/dog_base.keras`) beside a manifest
-that holds its SHA-256 and how it was made (`python -m dlicourse.pretrain`); it is checked before every
+that holds its SHA-256 and how it was made (`dlicourse pretrain`); it is checked before every
 load, so a damaged or half-copied file fails with a message, never with a model that silently
 predicts nonsense. ImageNet weights for MobileNetV2 are used when they already sit in the Keras
-cache (`~/.keras/models`, or `$KERAS_HOME/models`); nothing here ever downloads, because Keras is only
+cache (`$KERAS_HOME/models`, else `~/.keras/models`); nothing here ever downloads, because Keras is only
 ever given `weights=None` and a local file.
 
 Every base takes raw 0-255 RGB pixels of its own square size (`input_size(base)`) and returns one
@@ -13,13 +13,12 @@ feature vector per image.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-from dlicourse import io
-from dlicourse.paths import project_root
+from dlicourse import manifest as manifests
+from dlicourse.paths import datasets_dir, keras_home
 
 DOG_BASE = "pretrained/dog_base.keras"
 INPUT_SIZE = 64
@@ -32,43 +31,32 @@ _MOBILENET_ALPHAS = (1.0, 0.35, 0.5, 0.75, 1.3, 1.4)
 
 
 class BaseError(RuntimeError):
-    """A pretrained base that is missing or damaged; the message says which file and what to do."""
+    """ImageNet weights in the Keras cache that Keras cannot load; the message says what to do."""
+
+
+_REMAKE = ("Restore both files from the repository (`git checkout -- datasets/pretrained`), or remake them "
+           "with `dlicourse pretrain` (about 10 minutes on a laptop CPU).")
+
+
+def dog_base_path() -> Path:
+    return datasets_dir() / DOG_BASE
 
 
 def manifest_path(weights: Path) -> Path:
     return weights.with_suffix(".json")
 
 
-def dog_base_path() -> Path:
-    return project_root() / "datasets" / DOG_BASE
-
-
 def dog_base_manifest(path: str | os.PathLike | None = None) -> dict[str, Any]:
-    """How the dog base was made and what it scored on its own task, as written by `dlicourse.pretrain`."""
-    path = Path(path) if path else dog_base_path()
-    try:
-        return json.loads(manifest_path(path).read_text())
-    except FileNotFoundError:
-        raise BaseError(f"{manifest_path(path)} is missing: it ships with the course repository beside "
-                        f"{path.name}. Restore both from the repository, or remake them with "
-                        "`python -m dlicourse.pretrain`.") from None
-    except ValueError as err:
-        raise BaseError(f"{manifest_path(path)} is not valid JSON ({err}); restore it from the repository.") from None
+    """How the dog base was made and what it scored on its own task, as written by `dlicourse pretrain`."""
+    return manifests.read(manifest_path(Path(path) if path else dog_base_path()), _REMAKE)
 
 
 def verify_dog_base(path: str | os.PathLike | None = None) -> Path:
     """The weights file, after checking that it is present and matches its manifest's SHA-256."""
     path = Path(path) if path else dog_base_path()
-    manifest = dog_base_manifest(path)
-    if not path.is_file():
-        raise BaseError(f"{path} is missing: the course's pretrained base ships with the repository. "
-                        "Restore it (e.g. `git checkout -- datasets/pretrained`), or remake it with "
-                        "`python -m dlicourse.pretrain` (about 10 minutes on a laptop CPU).")
-    actual = io.sha256(path)
-    if actual != manifest.get("sha256"):
-        raise BaseError(f"{path} is damaged: its SHA-256 is {actual[:12]}..., the manifest expects "
-                        f"{str(manifest.get('sha256'))[:12]}.... Restore it from the repository, or remake it "
-                        "with `python -m dlicourse.pretrain`.")
+    data = manifests.verify(manifest_path(path), _REMAKE)
+    if path.name not in data["sha256"]:
+        raise manifests.ManifestError(f"{manifest_path(path)} lists no checksum for {path.name}. {_REMAKE}")
     return path
 
 
@@ -81,9 +69,8 @@ def load_dog_base(path: str | os.PathLike | None = None):
 
 
 def keras_models_dir() -> Path:
-    """Where Keras keeps the application weights it has downloaded before: $KERAS_HOME/models or ~/.keras/models."""
-    home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
-    return Path(home).expanduser() / "models"
+    """Where Keras keeps the application weights it has downloaded before."""
+    return keras_home() / "models"
 
 
 def find_imagenet_weights(folder: Path | None = None) -> tuple[Path, float, int] | None:

@@ -19,11 +19,6 @@ import keras
 import numpy as np
 
 # Layers that work on any image size, so the part of a classifier before Flatten carries over as it is.
-_SPATIAL = ("InputLayer", "Rescaling", "Normalization", "Conv2D", "SeparableConv2D", "DepthwiseConv2D",
-            "MaxPooling2D", "AveragePooling2D", "BatchNormalization", "Activation", "ReLU", "LeakyReLU",
-            "Dropout", "SpatialDropout2D", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
-            "RandomContrast", "RandomBrightness", "GaussianNoise")
-_HEAD = ("Dense", "Dropout", "Activation", "ReLU", "LeakyReLU", "Softmax")
 
 
 # ------------------------------------------------------------------------------------- windows and inputs
@@ -114,12 +109,7 @@ def timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
     return result, time.perf_counter() - began
 
 
-# ------------------------------------------------------------------------------------ FC -> convolution
-
-
-def _refuse(why: str) -> ValueError:
-    return ValueError(f"cannot make this model fully convolutional: {why}. Expected a classifier of "
-                      "fixed-size RGB windows: spatial layers (Conv2D, pooling, ...), then Flatten, then Dense layers.")
+# ------------------------------------------------------------------------------------- the output grid
 
 
 def network_stride(model: keras.Model) -> int:
@@ -136,78 +126,10 @@ def network_stride(model: keras.Model) -> int:
     return stride
 
 
-def _split_at_flatten(model: keras.Model) -> tuple[list, list]:
-    names = [type(layer).__name__ for layer in model.layers]
-    if "Flatten" not in names:
-        found = "GlobalAveragePooling2D" if any(n.startswith("Global") for n in names) else "no Flatten layer"
-        raise _refuse(f"it has {found}, so it has no Flatten + Dense head to convert")
-    at = names.index("Flatten")
-    body, head = model.layers[:at], model.layers[at + 1:]
-    if odd := [n for n in names[:at] if n not in _SPATIAL]:
-        raise _refuse(f"{odd[0]} before Flatten does not slide over a larger image")
-    if odd := [n for n in names[at + 1:] if n not in _HEAD]:
-        raise _refuse(f"{odd[0]} after Flatten has no convolutional equivalent here")
-    if "Dense" not in names[at + 1:]:
-        raise _refuse("there is no Dense layer after Flatten")
-    return body, head
-
-
-def _is_chain(model: keras.Model) -> bool:
-    """True when each layer feeds only the next one (a Sequential model, or a functional one like it)."""
-    if isinstance(model, keras.Sequential):
-        return True
-    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    for before, after in zip(layers, layers[1:], strict=False):
-        nodes = getattr(after, "_inbound_nodes", None)  # Keras 3 keeps each call of a layer as a node
-        inbound = nodes[0].input_tensors if nodes else []
-        if len(inbound) != 1 or inbound[0] is not before.output:
-            return False
-    return len(model.inputs) == 1 and len(model.outputs) == 1
-
-
-def to_fully_convolutional(model: keras.Model) -> keras.Model:
-    """The same classifier as a fully convolutional network: any scene in, a grid of class scores out.
-
-    The first Dense after Flatten becomes a Conv2D whose kernel covers the whole last feature map (its
-    weights reshaped, not retrained); each later Dense becomes a 1x1 Conv2D. On a window-sized input
-    it gives the classifier's output; on a larger scene, one output per window position, `network_stride`
-    pixels apart. Equal to sliding the classifier when its convolutions use `padding="valid"`.
-    """
-    window = window_size(model)
-    if not _is_chain(model):
-        raise _refuse("its layers branch or merge; only a chain of layers (like keras.Sequential) is handled")
-    body, head = _split_at_flatten(model)
-    inputs = keras.Input(shape=(None, None, 3), name="scene")
-    x = inputs
-    for layer in body:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        copy = type(layer).from_config(layer.get_config())
-        x = copy(x)
-        copy.set_weights(layer.get_weights())
-    feature_shape = tuple(model.layers[len(body)].input.shape[1:])
-    first = True
-    for layer in head:
-        if type(layer).__name__ != "Dense":
-            x = type(layer).from_config(layer.get_config())(x)
-            continue
-        kernel, *bias = layer.get_weights()
-        size = feature_shape[:2] if first else (1, 1)
-        conv = keras.layers.Conv2D(layer.units, size, activation=layer.activation, use_bias=layer.use_bias,
-                                   name=f"{layer.name}_conv")
-        x = conv(x)
-        conv.set_weights([kernel.reshape(*size, -1, layer.units), *bias])
-        first = False
-    fcn = keras.Model(inputs, x, name=f"{model.name}_fully_convolutional")
-    if tuple(fcn.compute_output_shape((1, *window, 3))[1:3]) != (1, 1):
-        raise _refuse(f"on one {window[0]}x{window[1]} window the converted network gives more than one position")
-    return fcn
-
-
 # --------------------------------------------------------------------------------------- boxes and scores
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Intersection over union of every box in `a` with every box in `b`: shape (len(a), len(b))."""
     a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
     x1 = np.maximum(a[:, None, 0], b[None, :, 0])
@@ -251,7 +173,7 @@ def nms(boxes: np.ndarray, scores: np.ndarray, max_iou: float = 0.3) -> tuple[np
     left = np.argsort(scores)[::-1]
     kept, kept_scores = [], []
     while len(left):
-        overlaps = iou(boxes[left[:1]], boxes[left])[0]
+        overlaps = box_iou(boxes[left[:1]], boxes[left])[0]
         group = left[overlaps > max_iou]
         group = group if len(group) else left[:1]
         kept.append(scores[group] @ boxes[group] / scores[group].sum())
@@ -265,7 +187,7 @@ def match(predicted: np.ndarray, truth: np.ndarray, min_iou: float = 0.5) -> tup
     """(true positives, false positives, missed) for one scene: each true box is matched at most once,
     to the predicted box (in the given order, best first) that overlaps it most with IoU >= `min_iou`."""
     predicted, truth = np.asarray(predicted).reshape(-1, 4), np.asarray(truth).reshape(-1, 4)
-    overlaps = iou(predicted, truth)
+    overlaps = box_iou(predicted, truth)
     taken = np.zeros(len(truth), bool)
     hits = 0
     for row in overlaps:

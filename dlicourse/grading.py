@@ -36,7 +36,7 @@ import numpy as np
 import psutil
 from PIL import Image
 
-from dlicourse import io
+from dlicourse import files
 from dlicourse.paths import data_dir
 
 ANSWERS = ("whale", "not whale")  # the whale task's two answers; label k of a crop set is ANSWERS[k]
@@ -129,7 +129,8 @@ class _Stop(Exception):
 def whale_set(n: int = DEFAULT_HIDDEN_SIZE, seed: int = HIDDEN_SEED, size: int | None = None) -> TestSet:
     """`n` whale-face crops (half faces) from the whale lab's generator with `seed`, labelled
     "whale" (face) and "not whale" (not_face)."""
-    from dlicourse.datasets.whales import WINDOW, whale_crops
+    from dlicourse.datasets import whale_crops
+    from dlicourse.datasets.whales import WINDOW
 
     crops = whale_crops(n, seed=seed, size=size or WINDOW)
     answers = [_answer_for(crops.class_names[k]) for k in crops.y]
@@ -144,10 +145,10 @@ def practice_set(n: int = 100) -> TestSet:
 def folder_set(path: str | os.PathLike) -> TestSet:
     """An instructor's folder of labelled real crops, `face/` and `not_face/` (DIGITS style).
     Files the grader cannot read are left out and listed in `skipped`."""
-    from dlicourse.datasets import image_folder
+    from dlicourse.datasets import image_folder, whales
     from dlicourse.images import ImageError, load_image
 
-    listing = image_folder(path, size=(32, 32), class_names=["face", "not_face"])
+    listing = image_folder(path, size=(32, 32), class_names=list(whales.CLASS_NAMES))
     images, answers, skipped = [], [], list(listing.skipped)
     for file, label in zip(listing.files, listing.y, strict=True):
         try:
@@ -261,7 +262,7 @@ class _Session:
         config = {"submission": str(submission), "work": str(work), "protected": [str(p) for p in protected],
                   "cpu_s": limits.cpu_s, "address_space_mb": limits.address_space_mb,
                   "file_size_mb": limits.file_size_mb}
-        io.write_json(root / "config.json", config)
+        files.write_json(root / "config.json", config)
         self.process = subprocess.Popen(
             [sys.executable, "-I", str(RUNNER), str(root / "config.json")], cwd=work, env=self._env(work, threads),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
@@ -504,7 +505,7 @@ def gradebook_row(result: Grade) -> dict[str, object]:
 
 def write_gradebook(path: str | os.PathLike, results: Sequence[Grade]) -> Path:
     """One row per submission, written atomically."""
-    with io.atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+    with files.atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=GRADEBOOK_COLUMNS)
         writer.writeheader()
         writer.writerows(gradebook_row(r) for r in results)

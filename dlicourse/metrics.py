@@ -36,7 +36,7 @@ def dice(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.n
     return np.where(total == 0, 1.0, 2 * both / np.maximum(total, 1))
 
 
-def iou(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+def mask_iou(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Intersection over union of each image's masks, shape (N,); two empty masks score 1."""
     both, true, pred = _overlap(y_true, y_pred, threshold)
     union = true + pred - both
@@ -58,7 +58,7 @@ def dice_metric(y_true, y_pred):
 
 
 @keras.saving.register_keras_serializable(package="dlicourse")
-def iou_metric(y_true, y_pred):
+def mask_iou_metric(y_true, y_pred):
     """IoU per image of the thresholded prediction (> 0.5): a Keras metric."""
     both, true, pred = _sums(y_true, ops.cast(y_pred > 0.5, "float32"))
     union = true + pred - both

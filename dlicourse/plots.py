@@ -1,4 +1,5 @@
-"""Pictures the labs show: image grids and training curves. Plotting is plumbing, not the lesson."""
+"""Pictures the labs show: image grids, training curves, scenes with heat maps and boxes. Plotting is
+plumbing, not the lesson."""
 
 from __future__ import annotations
 
@@ -111,3 +112,36 @@ class LiveHistory(keras.callbacks.Callback):
             self._handle = display(self.figure, display_id=True)
         else:
             self._handle.update(self.figure)
+
+
+def draw_scene(ax: plt.Axes, image: np.ndarray, truth: np.ndarray | None = None, boxes: np.ndarray | None = None,
+               heat: np.ndarray | None = None, stride: int = 16, window: int = 64, title: str = "") -> None:
+    """One scene on `ax`: true faces in green, found boxes in orange, and the heat map laid over it, each
+    score drawn where its window's centre is."""
+    ax.imshow(image)
+    if heat is not None:
+        rows, cols = heat.shape
+        half = window / 2
+        extent = (half - stride / 2, half + (cols - 0.5) * stride, half + (rows - 0.5) * stride, half - stride / 2)
+        ax.imshow(heat, cmap="inferno", alpha=0.45, vmin=0, vmax=1, extent=extent, interpolation="nearest")
+        ax.set_xlim(0, image.shape[1])
+        ax.set_ylim(image.shape[0], 0)
+    for group, colour, width in ((truth, "lime", 1.5), (boxes, "orange", 1.5)):
+        for x1, y1, x2, y2 in np.asarray(group if group is not None else []).reshape(-1, 4):
+            ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=colour, linewidth=width))
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+
+
+def show_scenes(panels: Sequence[dict], ncols: int = 2, width: float = 6.5) -> None:
+    """Several scenes side by side; each panel is the keyword arguments of `draw_scene`."""
+    nrows = -(-len(panels) // ncols)
+    first = panels[0]["image"]
+    height = width * first.shape[0] / first.shape[1]
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * width, nrows * height + 0.3), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        draw_scene(ax, **panel)
+    fig.tight_layout()
+    plt.show()

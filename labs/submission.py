@@ -26,7 +26,7 @@ model = FIXME
 
 def predict(image_path):
     """"whale" or "not whale" for the image file at `image_path` (any size; gray, RGBA and 16-bit are fine)."""
-    # FIXME: load the image as the model was trained on it (RGB, 0-255, the model's input size), then get the model's scores for a batch of that one image
+    # FIXME: load the image as in training (RGB, 0-255, the model's input size); score a batch of one
     image = FIXME
     scores = FIXME
     return ANSWERS[int(scores.argmax())]

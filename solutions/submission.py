@@ -27,7 +27,7 @@ model = keras.models.load_model(MODEL_FILE)
 
 def predict(image_path):
     """"whale" or "not whale" for the image file at `image_path` (any size; gray, RGBA and 16-bit are fine)."""
-    ### BEGIN SOLUTION: load the image as the model was trained on it (RGB, 0-255, the model's input size), then get the model's scores for a batch of that one image
+    ### BEGIN SOLUTION: load the image as in training (RGB, 0-255, the model's input size); score a batch of one
     image = load_image(image_path, size=model.input_shape[1:3])
     scores = model.predict_on_batch(image[None])[0]
     ### END SOLUTION

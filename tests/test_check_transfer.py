@@ -4,7 +4,7 @@ import keras
 import pytest
 
 from dlicourse import check
-from dlicourse.pretrain import build_base
+from dlicourse.instructor.pretrain.architecture import build_base
 
 TOP = ("block4",)
 

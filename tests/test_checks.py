@@ -4,6 +4,8 @@ The exercise cells are taken from the notebooks themselves (matched by cell id),
 the notebooks. Each notebook with exercises supplies a small namespace for its cells below.
 """
 
+import dataclasses
+
 import nbformat
 import numpy as np
 import pytest
@@ -65,12 +67,13 @@ def louie_namespace():
     """Stand-ins for the Louie splits: random 8x8 photos, as many as the real ones, so nothing is drawn."""
     import types
 
-    from dlicourse.datasets.dogs import SPLITS, DogPhotos
+    from dlicourse.datasets import LabelledImages
+    from dlicourse.datasets.dogs import CLASS_NAMES, SPLITS
 
     def louie_dataset(split, size=128):
         n = SPLITS[split]
         x = np.random.default_rng(list(SPLITS).index(split)).integers(0, 256, (n, 8, 8, 3), dtype=np.uint8)
-        return DogPhotos(x, np.arange(n) % 2, split)
+        return LabelledImages(x, np.arange(n) % 2, CLASS_NAMES, f"{split} photos")
 
     return {"dogs": types.SimpleNamespace(louie_dataset=louie_dataset), "tiny": louie_dataset("tiny"),
             "heldout": louie_dataset("heldout")}
@@ -151,6 +154,6 @@ def test_more_data_explains_the_wrong_photos(capsys):
     assert not check.more_data(tiny, tiny, heldout)
     assert not check.more_data(heldout, tiny, heldout)
     assert "held-out" in capsys.readouterr().out
-    assert not check.more_data(type(big)(big.x[:, :4, :4], big.y, "big"), tiny, heldout)   # another size
-    assert not check.more_data(type(big)(big.x, np.zeros_like(big.y), "big"), tiny, heldout)  # one class only
+    assert not check.more_data(dataclasses.replace(big, x=big.x[:, :4, :4]), tiny, heldout)  # another size
+    assert not check.more_data(dataclasses.replace(big, y=np.zeros_like(big.y)), tiny, heldout)  # one class only
     assert not check.more_data(big.x, tiny, heldout)  # photos without labels

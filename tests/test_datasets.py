@@ -93,5 +93,5 @@ def test_a_damaged_realworld_photo_is_refused(tmp_path, monkeypatch):
     digits.write(tmp_path / "datasets" / digits.FOLDER)
     monkeypatch.setenv("DLICOURSE_ROOT", str(tmp_path))
     (tmp_path / "datasets" / digits.FOLDER / "photo_03.png").write_bytes(b"\x89PNG broken")
-    with pytest.raises(ValueError, match="photo_03.png is missing or damaged"):
+    with pytest.raises(ValueError, match="photo_03.png is damaged.*Restore it from the repository"):
         realworld_digits()

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from dlicourse import seeds
 from dlicourse.datasets import CLASS_NAMES, LOUIE, _cache, breeds, dogs, louie_dataset, render
 
 
@@ -52,3 +53,21 @@ def test_cache_survives_a_killed_write(data_dir, monkeypatch):
         again = louie_dataset("tiny", size=24)
     assert again.x.tobytes() == first.x.tobytes()
     assert _cache._valid(npz, npz.with_suffix(".json"))
+
+
+def test_tiny_split_shows_look_alikes_among_the_other_dogs():
+    """The lab's 8 photos: 4 of Louie, 2 beagles that look like him and 2 dogs of other breeds."""
+    import zlib
+
+    split = dogs.make_split("tiny", size=16)
+    labels = split["y"]
+    order = np.random.default_rng([dogs.SEED, zlib.crc32(b"tiny")]).permutation(8)
+    assert labels.tolist() == np.tile([0, 1], 4)[order].tolist()
+    breeds = []
+    for i in np.flatnonzero(labels == 1):
+        rng = seeds.stream(dogs.SEED, "tiny", int(i))
+        dog = dogs.other_dog(rng, lookalike=1.0 if len(breeds) < 2 else 0.0)
+        drawn = dogs.render(dog, rng, 16, scene=str(rng.choice(dogs.SCENES)))
+        assert drawn.tobytes() == split["x"][i].tobytes()  # this is the dog in the photo
+        breeds.append(dog.breed)
+    assert breeds[:2] == ["beagle", "beagle"] and "beagle" not in breeds[2:]

@@ -1,17 +1,11 @@
-"""pyproject.toml and environment.yml must list the same dependencies with the same ranges."""
+"""What the notebooks run on: GPU memory as the driver reports it."""
 
-import tomllib
-
-import yaml
-from conftest import ROOT
+from dlicourse import environment
 
 
-def test_environment_yml_matches_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    listed = {d for d in pip if not d.startswith("-e")}
-    assert listed == wanted, f"only in pyproject: {wanted - listed}; only in environment.yml: {listed - wanted}"
-    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
-    assert python == "python" + project["requires-python"]
+def test_gpu_memory_comes_from_the_driver(tmp_path, monkeypatch):
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text("#!/bin/sh\necho 'NVIDIA H100 80GB HBM3, 81559 MiB'\n")
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path), prepend=":")
+    assert environment._nvidia_memory() == ["NVIDIA H100 80GB HBM3, 81559 MiB"]

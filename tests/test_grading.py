@@ -197,7 +197,7 @@ def test_the_command_grades_a_folder_of_real_crops_into_a_gradebook(tmp_path, ca
     pytest.importorskip("dlicourse.datasets.folders", reason="image_folder (issue 3) is not there yet")
     from PIL import Image
 
-    from dlicourse.cli import main
+    from dlicourse.instructor.cli import main
 
     for label, value in (("face", 220), ("not_face", 20)):
         (tmp_path / "crops" / label).mkdir(parents=True)
@@ -212,7 +212,7 @@ def test_the_command_grades_a_folder_of_real_crops_into_a_gradebook(tmp_path, ca
 
 
 def test_the_command_prints_json_and_exits_non_zero_when_a_submission_fails(tmp_path, capsys):
-    from dlicourse.cli import main
+    from dlicourse.instructor.cli import main
 
     always = _submission(tmp_path, "def predict(path):\n    return 'whale'\n")
     code = main(["grade", "--task", "whale", str(always), "--seed", "5", "--n", "6", "--json"])
@@ -233,7 +233,7 @@ def test_the_reference_passes_and_its_practice_grade_agrees_with_the_real_one(tm
     import keras
 
     from dlicourse.datasets.whales import whale_crops
-    from dlicourse.io import save_model
+    from dlicourse.saving import save_model
 
     crops = whale_crops(1200, seed=0)
     keras.utils.set_random_seed(0)

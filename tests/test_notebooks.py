@@ -1,7 +1,6 @@
 """Every solution notebook, executed by nbval with the fast profile: it runs, its marked outputs match
 what is stored, its lesson assertions hold, and it records exactly the figures its issue names."""
 
-import json
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,8 @@ from conftest import ROOT
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from dlicourse import profiles
+from dlicourse import figures
+from dlicourse.instructor import profiles
 
 FIGURES = {
     "01_louie": {"tiny_train_accuracy", "tiny_heldout_accuracy", "big_heldout_accuracy", "train_seconds"},
@@ -51,8 +51,8 @@ def test_solution_runs_fast_and_matches_its_stored_outputs(path, tmp_path):
          "-p", "no:xdist", "--nbval-cell-timeout", str(profiles.cell_timeout("fast")), "-q", path.name],
         cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    figures = json.loads((out / "metrics.json").read_text())
-    assert set(figures) == FIGURES.get(path.stem, set()), "recorded figures differ from the issue's names"
+    recorded = figures.read(out)
+    assert set(recorded) == FIGURES.get(path.stem, set()), "recorded figures differ from the issue's names"
 
 
 def test_every_solution_declares_its_figures():

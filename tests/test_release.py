@@ -2,7 +2,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from dlicourse import release as rel
+from dlicourse.instructor import release as rel
 
 
 def test_region_becomes_assignments_to_fixme_with_the_hint():

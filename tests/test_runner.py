@@ -6,7 +6,8 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from dlicourse import profiles, runner
+from dlicourse import figures
+from dlicourse.instructor import profiles, runner
 
 
 def test_assignments_parse_values_and_grids():
@@ -48,7 +49,7 @@ def test_every_solution_has_the_standard_parameters():
 
 
 def _cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "dlicourse.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "dlicourse.instructor.cli", *args], capture_output=True, text=True,
                           cwd=cwd, timeout=120)
 
 
@@ -99,7 +100,7 @@ def test_run_collects_figures_and_grids_write_tables(tiny_project):
     runs = tiny_project / "runs"
     [single] = runner.run(["01_tiny"], "fast", {"scale": [3.0]}, runs)
     assert single.error is None and single.figures == {"doubled": 6.0}
-    metrics = json.loads((runs / "fast" / "metrics.json").read_text())
+    metrics = json.loads((runs / "fast" / figures.SUMMARY).read_text())
     assert metrics["01_tiny"]["doubled"] == 6.0 and metrics["01_tiny"]["wall_seconds"] > 0
     assert (runs / "fast" / "01_tiny.ipynb").exists()
 
@@ -118,4 +119,4 @@ def test_a_failing_notebook_is_named_with_its_cell_and_kept(tiny_project):
     assert "01_tiny failed in cell [" in result.error and "AssertionError: asked to fail" in result.error
     assert (runs / "fast" / "01_tiny.failed.ipynb").exists()
     assert not (runs / "fast" / "01_tiny.ipynb").exists()
-    assert not (runs / "fast" / "metrics.json").exists()
+    assert not (runs / "fast" / figures.SUMMARY).exists()

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from dlicourse.datasets import crops as crops_module
 from dlicourse.datasets import whale_crops, whale_scenes, whales
 
 
@@ -46,9 +47,9 @@ def test_crops_are_balanced_labelled_and_hold_hard_negatives(data_dir):
     crops = whale_crops(60, seed=7)
     assert crops.x.shape == (60, 64, 64, 3) and crops.x.dtype == np.uint8 and crops.y.dtype == np.int64
     assert crops.class_names == ["face", "not_face"] and np.bincount(crops.y).tolist() == [30, 30]
-    assert set(crops.kinds) == {"face", *whales.NEGATIVE_KINDS}
+    assert set(crops.kinds) == {"face", *crops_module.NEGATIVE_KINDS}
     assert all((k == "face") == (label == 0) for k, label in zip(crops.kinds, crops.y, strict=True))
-    assert str(crops) == "60 crops of 64x64 pixels: 30 face, 30 not_face"
+    assert str(crops) == "generated whale crops: 60 images of 64x64 pixels, 30 face and 30 not_face"
     assert np.array_equal(whale_crops(60, seed=7).x, crops.x)  # from the cache, the same
     other = whale_crops(60, seed=8)
     assert not np.array_equal(other.x, crops.x)  # a hidden seed gives other crops

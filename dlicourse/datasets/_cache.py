@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from dlicourse import io
+from dlicourse import manifest as manifests
+from dlicourse.files import atomic_path
 from dlicourse.paths import data_dir
 
 Arrays = dict[str, np.ndarray]
@@ -28,11 +29,9 @@ def key(name: str, version: int, params: dict[str, Any]) -> str:
 
 
 def _valid(npz: Path, manifest: Path) -> bool:
-    if not (npz.exists() and manifest.exists()):
-        return False
     try:
-        return json.loads(manifest.read_text())["sha256"] == io.sha256(npz)
-    except (OSError, ValueError, KeyError):
+        return npz.name in manifests.verify(manifest, "It is made again.")["sha256"]
+    except manifests.ManifestError:
         return False
 
 
@@ -51,10 +50,10 @@ def cached(name: str, version: int, params: dict[str, Any], make: Callable[[], A
         warnings.warn(f"{npz} failed its checksum; making it again", stacklevel=2)
     arrays = make()
     try:
-        with io.atomic_path(npz) as tmp:
+        with atomic_path(npz) as tmp:
             np.savez(tmp, **arrays)
-        io.write_json(manifest, {"name": name, "version": version, "params": params,
-                                 "sha256": io.sha256(npz), "arrays": {k: list(v.shape) for k, v in arrays.items()}})
+        manifests.write(manifest, [npz.name], name=name, version=version, params=params,
+                        arrays={k: list(v.shape) for k, v in arrays.items()})
     except OSError as err:  # a read-only or full data dir costs speed, not the lesson
         warnings.warn(f"could not cache {name} in {folder} ({err}); it will be made again next time",
                       stacklevel=2)

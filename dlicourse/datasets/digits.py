@@ -8,14 +8,15 @@ paper. The set ships small in `datasets/realworld_digits/` (PNG files and a mani
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from dlicourse import io
+from dlicourse import manifest as manifests
+from dlicourse import seeds
+from dlicourse.files import write_bytes
 from dlicourse.paths import shipped_data
 
 FOLDER = "realworld_digits"
@@ -67,7 +68,7 @@ def _render(digit: int, dark_on_light: bool, rng: np.random.Generator) -> np.nda
 
 def make(seed: int = SEED) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Two photos of each digit: ink on paper, and chalk on a dark board."""
-    rng = np.random.default_rng(seed)
+    rng = seeds.stream(seed)
     photos, labels, styles = [], [], []
     for digit in range(10):
         for dark_on_light in (True, False):
@@ -86,14 +87,10 @@ def to_mnist(photos: np.ndarray) -> np.ndarray:
 
 def realworld_digits() -> RealWorldDigits:
     folder = shipped_data(FOLDER)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    photos = []
-    for item in manifest["images"]:
-        path = folder / item["file"]
-        if not path.exists() or io.sha256(path) != item["sha256"]:
-            raise ValueError(f"{path} is missing or damaged; restore it from the repository (git checkout "
-                             "datasets/), or make the set again with dlicourse.datasets.digits.write()")
-        photos.append(cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB))
+    manifest = manifests.verify(folder / "manifest.json", "Restore it from the repository (git checkout datasets/), "
+                                "or make the set again with dlicourse.datasets.digits.write().")
+    photos = [cv2.cvtColor(cv2.imread(str(folder / item["file"]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+              for item in manifest["images"]]
     photos_array = np.stack(photos)
     labels = np.array([item["label"] for item in manifest["images"]], dtype=np.int64)
     return RealWorldDigits(photos_array, to_mnist(photos_array), labels,
@@ -107,8 +104,8 @@ def write(folder: Path) -> None:
         name = f"photo_{i:02d}.png"  # no label in the name: the manifest holds it
         ok, png = cv2.imencode(".png", cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
         assert ok
-        io.write_bytes(folder / name, png.tobytes())
-        items.append({"file": name, "label": int(label), "style": style, "sha256": io.sha256(folder / name)})
-    io.write_json(folder / "manifest.json", {"recipe": "dlicourse.datasets.digits.make", "seed": SEED,
-                                             "images": items})
+        write_bytes(folder / name, png.tobytes())
+        items.append({"file": name, "label": int(label), "style": style})
+    manifests.write(folder / "manifest.json", [item["file"] for item in items],
+                    recipe="dlicourse.datasets.digits.make", seed=SEED, images=items)
 

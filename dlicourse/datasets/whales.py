@@ -5,10 +5,11 @@ is a dark, broad body; its "face" is the head with pale patches of rough skin (c
 what a classifier learns to spot. The scenes here are drawn from a seed: a sea with waves, sun glint
 and foam, a few floating patches that look a little like a face, and 0 to several whales at any
 heading, size and depth. Each scene comes with its truth: one face box per whale and a whale mask.
+The face / not-face crops that train a classifier are cut from such scenes in `crops`.
 
 Sizes follow the classifier's window (64 pixels by default, 256 as in the original): a face box is
 about 0.6 to 0.9 windows wide, so a window placed on a face holds all of it. Crops are cut from
-training scenes whose seeds never overlap the held-out scenes' seeds.
+training scenes whose random streams never overlap the held-out scenes' (`dlicourse.seeds`).
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dlicourse import seeds
 from dlicourse.datasets._cache import cached
 
 CLASS_NAMES = ["face", "not_face"]
 WINDOW = 64
 SCENE_SIZE = (768, 1024)
-VERSION = 3
-_TRAIN_SEED_OFFSET = 1_000_003  # crop scenes use seeds far from held-out scene seeds
+VERSION = 4  # 4: scene and crop-scene streams from dlicourse.seeds (3 derived seeds by arithmetic)
 
 
 @dataclass(frozen=True)
@@ -44,24 +45,6 @@ class Scenes:
         faces = sum(len(b) for b in self.boxes)
         return (f"{len(self)} scenes of {self.images.shape[1]}x{self.images.shape[2]} pixels with {faces} whale "
                 f"faces (0 to {max(len(b) for b in self.boxes)} per scene)")
-
-
-@dataclass(frozen=True)
-class Crops:
-    """Square crops: `x` uint8 (N, s, s, 3), `y` int64 (0 = face, 1 = not_face), and what each negative shows."""
-
-    x: np.ndarray
-    y: np.ndarray
-    class_names: list[str]
-    kinds: list[str]
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def __str__(self) -> str:
-        counts = np.bincount(self.y, minlength=len(self.class_names))
-        per_class = ", ".join(f"{n} {c}" for c, n in zip(self.class_names, counts, strict=True))
-        return f"{len(self)} crops of {self.x.shape[1]}x{self.x.shape[2]} pixels: {per_class}"
 
 
 # --------------------------------------------------------------------------------------------- the sea
@@ -276,15 +259,18 @@ def _whale_count(rng: np.random.Generator, shape: tuple[int, int], window: int) 
     return int(rng.integers(0, most + 1))
 
 
-def make_scene(seed: int, size: tuple[int, int] = SCENE_SIZE, window: int = WINDOW, whales: int | None = None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, list[tuple[int, int]]]]:
+Hard = dict[str, list[tuple[int, int]]]  # the centres (row, col) of foam, glint and distractors
+
+
+def make_scene(seed: int | tuple[int | str, ...], size: tuple[int, int] = SCENE_SIZE, window: int = WINDOW,
+               whales: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, Hard]:
     """One scene from its seed: image uint8 (H, W, 3), whale mask, face boxes (K, 4), and the centres
     (row, col) of its foam, glint and distractors (for hard negative crops). `whales` fixes how many
     whales to try to place (default: 0 to several, by the scene's area)."""
     h, w = size
     if h < window or w < window:
         raise ValueError(f"a scene must be at least one window ({window}x{window}) in size, got {h}x{w}")
-    rng = np.random.default_rng(seed)
+    rng = seeds.stream(*seed) if isinstance(seed, tuple) else seeds.stream(seed)
     sea, waves = _sea(rng, size, window)
     hard = {"glint": _glint(rng, sea, waves, window)}
     hard["foam"] = _foam(rng, sea, window, int(rng.integers(2, 6) * max(1, h * w // (512 * 512))))
@@ -310,7 +296,7 @@ def make_scene(seed: int, size: tuple[int, int] = SCENE_SIZE, window: int = WIND
 def _make_scenes(n: int, seed: int, size: tuple[int, int], window: int) -> dict[str, np.ndarray]:
     images, masks, boxes, owners = [], [], [], []
     for i in range(n):
-        image, mask, b, _ = make_scene(seed * 100_003 + i, size, window)
+        image, mask, b, _ = make_scene((seed, "scene", i), size, window)
         images.append(image)
         masks.append(mask)
         boxes.append(b)
@@ -328,95 +314,3 @@ def whale_scenes(n: int, seed: int = 0, size: tuple[int, int] = SCENE_SIZE, wind
                     lambda: _make_scenes(n, seed, size, window))
     boxes = [arrays["boxes"][arrays["owners"] == i] for i in range(n)]
     return Scenes(arrays["images"], arrays["masks"], boxes, window)
-
-
-# ------------------------------------------------------------------------------------------- the crops
-
-
-def _cut(image: np.ndarray, cy: float, cx: float, window: int) -> np.ndarray | None:
-    y0, x0 = int(round(cy - window / 2)), int(round(cx - window / 2))
-    if y0 < 0 or x0 < 0 or y0 + window > image.shape[0] or x0 + window > image.shape[1]:
-        return None
-    return image[y0:y0 + window, x0:x0 + window]
-
-
-def _far_from_faces(cy: float, cx: float, boxes: np.ndarray, window: int) -> bool:
-    """A negative may hold at most a sliver of a face: its centre is far from every face centre."""
-    centres = np.stack([(boxes[:, 1] + boxes[:, 3]) / 2, (boxes[:, 0] + boxes[:, 2]) / 2], axis=1)
-    return bool(np.all(np.max(np.abs(centres - [cy, cx]), axis=1) > 0.75 * window)) if len(boxes) else True
-
-
-# What the negatives show, and how many of each (fractions of the negatives).
-NEGATIVE_KINDS = {"sea": 0.1, "foam": 0.25, "glint": 0.25, "distractor": 0.15, "body": 0.25}
-
-
-def _crops_from_scene(rng: np.random.Generator, image: np.ndarray, mask: np.ndarray, boxes: np.ndarray,
-                      hard: dict[str, list[tuple[int, int]]], window: int, per_face: int
-                      ) -> tuple[list[np.ndarray], list[tuple[str, np.ndarray]]]:
-    positives = []
-    jitter = window / 8  # within half the sliding-window stride of the face's centre
-    for x1, y1, x2, y2 in boxes:
-        for _ in range(per_face):
-            dy, dx = rng.uniform(-jitter, jitter, 2)
-            crop = _cut(image, (y1 + y2) / 2 + dy, (x1 + x2) / 2 + dx, window)
-            if crop is not None:
-                positives.append(crop)
-    negatives: list[tuple[str, np.ndarray]] = []
-    h, w = mask.shape
-    body = np.argwhere(mask > 0)
-    for kind in NEGATIVE_KINDS:
-        for _ in range(6):
-            if kind == "sea":
-                cy, cx = rng.uniform(0, h), rng.uniform(0, w)
-            elif kind == "body":
-                if not len(body):
-                    break
-                cy, cx = body[rng.integers(len(body))]
-            else:
-                if not hard[kind]:
-                    break
-                cy, cx = hard[kind][rng.integers(len(hard[kind]))]
-                spread = window / 2 if kind == "glint" else window / 6  # glitter spreads wide
-                cy, cx = cy + rng.normal(0, spread), cx + rng.normal(0, spread)
-            crop = _cut(image, cy, cx, window) if _far_from_faces(cy, cx, boxes, window) else None
-            if crop is not None:
-                negatives.append((kind, crop))
-    return positives, negatives
-
-
-def _make_crops(n: int, seed: int, size: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    want_neg = {k: int(round(f * (n - n // 2))) for k, f in NEGATIVE_KINDS.items()}
-    want_neg["sea"] += (n - n // 2) - sum(want_neg.values())
-    positives: list[np.ndarray] = []
-    negatives: dict[str, list[np.ndarray]] = {k: [] for k in NEGATIVE_KINDS}
-    scene_shape = (6 * size, 8 * size)
-    index = 0
-    while len(positives) < n // 2 or any(len(negatives[k]) < want_neg[k] for k in NEGATIVE_KINDS):
-        image, mask, boxes, hard = make_scene(_TRAIN_SEED_OFFSET + seed * 100_003 + index, scene_shape, size,
-                                              whales=int(rng.integers(1, 4)))
-        index += 1
-        pos, neg = _crops_from_scene(rng, image, mask, boxes, hard, size, per_face=5)
-        positives += pos
-        for kind, crop in neg:
-            negatives[kind].append(crop)
-        if index > 20 * n:
-            raise RuntimeError("could not cut enough crops; this is a bug in the scene recipe")
-    x = positives[: n // 2] + [c for k in NEGATIVE_KINDS for c in negatives[k][: want_neg[k]]]
-    kinds = ["face"] * (n // 2) + [k for k in NEGATIVE_KINDS for _ in range(want_neg[k])]
-    order = rng.permutation(n)
-    return {"x": np.stack(x)[order], "y": np.array([0 if k == "face" else 1 for k in kinds], np.int64)[order],
-            "kinds": np.array(kinds)[order]}
-
-
-def whale_crops(n: int = 4000, seed: int = 0, size: int = WINDOW) -> Crops:
-    """`n` labelled crops (half faces, half not) of `size` x `size` pixels, cut from training scenes made
-    from `seed`; the same arguments give the same crops. Negatives include hard ones: foam, glint,
-    face-like floating patches and whale bodies without the head."""
-    if n < 2:
-        raise ValueError(f"n must be at least 2 (one face, one not), got {n}")
-    if size < 32:
-        raise ValueError(f"crops must be at least 32 pixels wide, got {size}")
-    arrays = cached("whale-crops", VERSION, {"n": n, "seed": seed, "size": size},
-                    lambda: _make_crops(n, seed, size))
-    return Crops(arrays["x"], arrays["y"], list(CLASS_NAMES), [str(k) for k in arrays["kinds"]])

@@ -6,14 +6,13 @@ machine and any image can be drawn again alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from dlicourse import seeds
 from dlicourse.datasets._cache import cached
 from dlicourse.datasets.dogs.drawing import NEW_SCENES, SCENES, render
 from dlicourse.datasets.dogs.identities import LOUIE, SEED, other_dog
+from dlicourse.datasets.labelled import LabelledImages
 
 CLASS_NAMES = ["louie", "not louie"]
 VERSION = 3  # bump whenever the drawing changes: caches of older drawings are then not used
@@ -51,25 +50,7 @@ def make_split(split: str, size: int = 128, seed: int = SEED, count: int | None 
     return {"x": images, "y": labels}
 
 
-@dataclass(frozen=True)
-class DogPhotos:
-    """Photos `x` (uint8, N x size x size x 3) with labels `y` (0 = louie, 1 = not louie)."""
-
-    x: np.ndarray
-    y: np.ndarray
-    split: str
-    class_names: list[str] = field(default_factory=lambda: list(CLASS_NAMES))
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def __str__(self) -> str:
-        counts = np.bincount(self.y, minlength=2).tolist()
-        return (f"{self.split}: {len(self)} photos of {self.x.shape[1]}x{self.x.shape[2]} pixels, "
-                f"{counts[0]} {self.class_names[0]} and {counts[1]} {self.class_names[1]}")
-
-
-def louie_dataset(split: str, size: int = 128, seed: int = SEED) -> DogPhotos:
+def louie_dataset(split: str, size: int = 128, seed: int = SEED) -> LabelledImages:
     """The Louie lab's `tiny`, `big` or `heldout` photos, drawn on first use and then cached."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
@@ -77,4 +58,4 @@ def louie_dataset(split: str, size: int = 128, seed: int = SEED) -> DogPhotos:
         raise ValueError(f"size must be between 16 and 512 pixels, got {size}")
     arrays = cached("dogs", VERSION, {"split": split, "size": size, "seed": seed},
                     lambda: make_split(split, size, seed))
-    return DogPhotos(arrays["x"], arrays["y"].astype(np.int64), split)
+    return LabelledImages(arrays["x"], arrays["y"].astype(np.int64), list(CLASS_NAMES), f"{split} photos")

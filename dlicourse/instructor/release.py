@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import nbstripout
 
-from dlicourse import io
+from dlicourse import files
 from dlicourse.paths import project_root
 
 BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION\b[:\s]*(?P<hint>.*?)\s*$")
@@ -183,7 +183,7 @@ def release(root: Path | None = None, check: bool = False, expect_from: Path | N
             executed = expect_from / path.name
             if executed.exists():
                 nb = adopt_outputs(nbformat.read(path, as_version=4), nbformat.read(executed, as_version=4))
-                io.write_text(path, nbformat.writes(nb) + "\n")
+                files.write_text(path, nbformat.writes(nb) + "\n")
         clean, lab = _render(path, root)
         lab_path = root / "labs" / path.name
         if check:
@@ -195,9 +195,9 @@ def release(root: Path | None = None, check: bool = False, expect_from: Path | N
                                 "(run: dlicourse release)")
             continue
         if path.read_text() != clean:
-            io.write_text(path, clean)
+            files.write_text(path, clean)
         if not lab_path.exists() or lab_path.read_text() != lab:
-            io.write_text(lab_path, lab)
+            files.write_text(lab_path, lab)
     if check:
         expected = {p.name for p in _sources(root)}
         problems += [f"labs/{p.name} has no source in solutions/ (delete it)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -10,9 +12,15 @@ from typing import Any
 _GLOBAL_KEYS = {"description", "cell_timeout"}
 
 
-def load() -> dict[str, dict[str, Any]]:
-    text = resources.files("dlicourse").joinpath("profiles.toml").read_text(encoding="utf-8")
+@functools.cache
+def _parsed() -> dict[str, dict[str, Any]]:
+    text = resources.files("dlicourse.instructor").joinpath("profiles.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
+
+
+def load() -> dict[str, dict[str, Any]]:
+    """Every profile, parsed once per process (a copy, so that a caller's edit changes nothing else)."""
+    return copy.deepcopy(_parsed())
 
 
 def names() -> list[str]:

@@ -1,7 +1,8 @@
-"""`dlicourse doctor`: is this machine ready for the labs? Each line says what was found, and how to fix it.
+"""Is this machine ready for the labs? Each finding says what was found, and how to fix it.
 
-Importing this module is cheap; TensorFlow and Keras are imported only while checking them, so a
-missing one is reported, not raised.
+00_welcome shows this report to a learner; `dlicourse doctor` prints it on the command line. Importing
+this module is cheap: TensorFlow and Keras are imported only while checking them, so a missing one is
+reported, not raised.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import tempfile
 from dataclasses import dataclass
 
 from dlicourse.paths import data_dir
-from dlicourse.quiet import quiet_stderr
 
 REQUIRED = ("keras", "numpy", "cv2", "PIL", "matplotlib", "papermill")
 
@@ -69,7 +69,7 @@ def findings() -> list[Finding]:
     return found
 
 
-def report() -> tuple[str, bool]:
+def check_machine() -> tuple[str, bool]:
     """The report as text, and whether everything required is there."""
     results = findings()
     lines = [f"{'✅' if f.ok else '❌'} {f.name}: {f.found}" + ("" if f.ok else f"\n   fix: {f.fix}")
@@ -77,11 +77,3 @@ def report() -> tuple[str, bool]:
     ok = all(f.ok for f in results)
     lines.append("Ready for the labs." if ok else "Something required is missing: see the fixes above.")
     return "\n".join(lines), ok
-
-
-def main() -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with quiet_stderr():
-        text, ok = report()
-    print(text)
-    return 0 if ok else 1

@@ -1,4 +1,4 @@
-"""The `dlicourse` command: run notebooks in batch, release labs (and, later, doctor and grade)."""
+"""The `dlicourse` command: run notebooks in batch, release the labs, check a machine, grade, pretrain."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import logging
 import sys
 from pathlib import Path
 
-from dlicourse import profiles
+from dlicourse.instructor import profiles
 
 
 def _run(args: argparse.Namespace) -> int:
-    from dlicourse import runner
+    from dlicourse.instructor import runner
 
     assignments = runner.parse_assignments(args.parameter)
     results = runner.run(args.notebooks, args.profile, assignments, Path(args.runs_dir))
@@ -26,13 +26,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from dlicourse.doctor import main as doctor
+    from dlicourse.instructor.doctor import main as doctor
 
     return doctor()
 
 
 def _release(args: argparse.Namespace) -> int:
-    from dlicourse.release import release
+    from dlicourse.instructor.release import release
 
     problems = release(check=args.check, expect_from=Path(args.expect_from) if args.expect_from else None)
     for problem in problems:
@@ -68,12 +68,18 @@ def parser() -> argparse.ArgumentParser:
     from dlicourse import grade_command
 
     grade_command.add_arguments(sub.add_parser("grade", help="grade submission.py files on a hidden test set"))
+
+    from dlicourse.instructor.pretrain import training
+
+    pre = sub.add_parser("pretrain", help="train the course's dog base again (about 10 minutes on a 2-core CPU)")
+    training.add_arguments(pre)
+    pre.set_defaults(func=training.run)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dlicourse.release import ReleaseError
-    from dlicourse.runner import RunError
+    from dlicourse.instructor.release import ReleaseError
+    from dlicourse.instructor.runner import RunError
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     args = parser().parse_args(argv)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io as stdio
 import itertools
-import json
 import logging
 import os
 import re
@@ -15,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dlicourse import io, profiles
-from dlicourse.paths import project_root
-from dlicourse.quiet import NOISE, quiet_stderr
+from dlicourse import figures, files
+from dlicourse.instructor import profiles
+from dlicourse.instructor.quiet import NOISE, quiet_stderr
+from dlicourse.paths import solutions_dir
 from dlicourse.tables import markdown
 
 log = logging.getLogger("dlicourse.run")
@@ -38,10 +38,6 @@ class Result:
     seconds: float
     figures: dict[str, float] = field(default_factory=dict)
     error: str | None = None
-
-
-def solutions_dir() -> Path:
-    return project_root() / "solutions"
 
 
 def resolve(names: list[str]) -> list[Path]:
@@ -148,7 +144,7 @@ def execute(path: Path, executed: Path, parameters: dict[str, Any], timeout: int
     failed.unlink(missing_ok=True)
     began = time.perf_counter()
     try:
-        with quiet_stderr(), io.atomic_path(executed) as partial:
+        with quiet_stderr(), files.atomic_path(executed) as partial:
             try:
                 papermill.execute_notebook(
                     str(path), str(partial), parameters=parameters, progress_bar=False, log_output=True,
@@ -182,8 +178,7 @@ def run_one(path: Path, profile: str, overrides: dict[str, Any], executed: Path,
     except RunError as err:
         result.error = str(err)
         return result
-    metrics = output_dir / "metrics.json"
-    result.figures = json.loads(metrics.read_text()) if metrics.exists() else {}
+    result.figures = figures.read(output_dir)
     return result
 
 
@@ -207,8 +202,9 @@ def run(names: list[str], profile: str, assignments: dict[str, list[Any]], runs_
             overrides = {k: v[0] for k, v in assignments.items()}
             result = run_one(path, profile, overrides, base / f"{path.stem}.ipynb", base / path.stem, base)
             results.append(result)
-            collect(base / "metrics.json", result)
-        report(results[-1])
+            if not result.error:
+                figures.add_to_summary(base, result.notebook, result.figures, result.seconds)
+        log_result(results[-1])
     return results
 
 
@@ -221,15 +217,6 @@ def run_grid(path: Path, profile: str, assignments: dict[str, list[Any]], base: 
         results.append(run_one(path, profile, combo, folder / f"{name}.ipynb", folder / name, base))
     write_table(base / f"{path.stem}-grid", results)
     return results
-
-
-def collect(metrics_path: Path, result: Result) -> None:
-    """Merge one notebook's figures and wall time into the profile's `metrics.json`."""
-    if result.error:
-        return
-    table = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-    table[result.notebook] = {**result.figures, "wall_seconds": round(result.seconds, 1)}
-    io.write_json(metrics_path, table)
 
 
 def rows(results: list[Result]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -251,8 +238,8 @@ def write_table(stem: Path, results: list[Result]) -> None:
     writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     writer.writerows(table)
-    io.write_text(stem.with_suffix(".csv"), buffer.getvalue())
-    io.write_text(stem.with_suffix(".md"), markdown(columns, table))
+    files.write_text(stem.with_suffix(".csv"), buffer.getvalue())
+    files.write_text(stem.with_suffix(".md"), markdown(columns, table))
 
 
 def summary(results: list[Result]) -> str:
@@ -268,7 +255,7 @@ def summary(results: list[Result]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report(result: Result) -> None:
+def log_result(result: Result) -> None:
     if result.error:
         log.error("%s", result.error)
     else:

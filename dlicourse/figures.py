@@ -1,0 +1,69 @@
+"""The figures a notebook measures: one file per notebook run, and one summary per batch run.
+
+The route of a figure, end to end:
+1. `dlicourse run` gives each notebook an `output_dir` parameter (papermill injects it).
+2. The notebook's `dlicourse.start(output_dir)` calls `begin(output_dir)`: this run's figure file is
+   `<output_dir>/figures.json`, emptied.
+3. Each `dlicourse.record(name, value)` calls `add(name, value)`, which rewrites that file atomically.
+4. When the notebook ends, the runner reads it back (`read`) and merges it, with the wall time, into the
+   batch's summary `<runs>/<profile>/summary.json` (`add_to_summary`), one entry per notebook.
+This module owns both files: their names, their format, their writer and their reader.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+from dlicourse.files import write_json
+
+FILE = "figures.json"  # per notebook run: {figure name: value}
+SUMMARY = "summary.json"  # per batch run: {notebook: {figure name: value, "wall_seconds": s}}
+
+_current: dict[str, Path | None] = {"file": None}
+
+
+def begin(output_dir: str | os.PathLike) -> Path:
+    """Make `output_dir/figures.json` this run's figure file, with no figure in it yet."""
+    path = Path(output_dir) / FILE
+    write_json(path, {})
+    _current["file"] = path
+    return path
+
+
+def current_file() -> Path | None:
+    """This run's figure file, or None before `begin`."""
+    return _current["file"]
+
+
+def add(name: str, value: float) -> float:
+    """Keep one figure in this run's file; a name must be an identifier, a value a finite number."""
+    path = _current["file"]
+    if path is None:
+        raise RuntimeError("Call dlicourse.start(output_dir) before record(): it says where figures go.")
+    if not name.isidentifier():
+        raise ValueError(f"A figure's name must be a plain identifier, got {name!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"Figure {name} is {value}; figures must be finite numbers.")
+    figures = read(path.parent)
+    figures[name] = value
+    write_json(path, figures)
+    return value
+
+
+def read(output_dir: str | os.PathLike) -> dict[str, float]:
+    """The figures a notebook run recorded in `output_dir` (none when it recorded none)."""
+    path = Path(output_dir) / FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def add_to_summary(runs: str | os.PathLike, notebook: str, figures: dict[str, float], seconds: float) -> Path:
+    """Merge one notebook's figures and wall time into the batch's summary in `runs`."""
+    path = Path(runs) / SUMMARY
+    summary = json.loads(path.read_text()) if path.exists() else {}
+    summary[notebook] = {**figures, "wall_seconds": round(seconds, 1)}
+    write_json(path, summary)
+    return path
