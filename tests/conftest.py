@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["grading_support"]  # the grading tests' fixtures
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -21,10 +21,13 @@ from dlicourse.files import atomic_path
 from dlicourse.paths import data_dir
 
 Arrays = dict[str, np.ndarray]
+# The cache's own layout (2: manifests written by `dlicourse.manifest`). It is part of every key, so an
+# entry of an older layout is simply not found and is made again, never reported as damaged.
+LAYOUT = 2
 
 
 def key(name: str, version: int, params: dict[str, Any]) -> str:
-    text = json.dumps({"name": name, "version": version, "params": params}, sort_keys=True)
+    text = json.dumps({"name": name, "version": version, "params": params, "layout": LAYOUT}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

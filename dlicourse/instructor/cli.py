@@ -65,7 +65,7 @@ def parser() -> argparse.ArgumentParser:
     doc = sub.add_parser("doctor", help="check that this machine is ready for the labs, and say how to fix it")
     doc.set_defaults(func=_doctor)
 
-    from dlicourse import grade_command
+    from dlicourse.grading import command as grade_command
 
     grade_command.add_arguments(sub.add_parser("grade", help="grade submission.py files on a hidden test set"))
 

@@ -1,6 +1,6 @@
-"""The process that runs one untrusted submission for the grader (`dlicourse.grading`).
+"""The process that runs one untrusted submission for the grader (`dlicourse.grading`): the child.
 
-It is started as `python -I grading_runner.py CONFIG_JSON` in a fresh working directory. It limits
+It is started as `python -I child.py CONFIG_JSON` in a fresh working directory. It limits
 itself (CPU time, address space, file size, no core dumps), keeps the grader's pipes to itself,
 imports the submission once, then answers requests line by line: the grader writes
 `{"path": ...}` on stdin and reads `{"answer": ...}` from stdout. Everything the submission prints
@@ -169,6 +169,7 @@ def main(config_path: str) -> int:
     requests = os.fdopen(proto_in, "r", encoding="utf-8", errors="replace")
     submission = config["submission"]
     sys.path.insert(0, os.path.dirname(submission))
+    sys.path.insert(1, config["course"])  # the grader's own dlicourse (for its answers and image loading)
     sys.argv = [submission]
     _warm_up()
     _install_hook(proto_out, os.path.realpath(config["work"]), [os.path.realpath(p) for p in config["protected"]])

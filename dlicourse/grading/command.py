@@ -1,4 +1,4 @@
-"""`dlicourse grade`: the grader's command line (the grading itself is in `dlicourse.grading`)."""
+"""`dlicourse grade`: the grader's command line (the grading itself is in the rest of `dlicourse.grading`)."""
 
 from __future__ import annotations
 

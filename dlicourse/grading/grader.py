@@ -1,0 +1,69 @@
+"""One grade (a submission on a test set, in its own sandbox) and many (a class, in parallel)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from dlicourse.grading.gradebook import Grade, score
+from dlicourse.grading.sandbox import DEFAULT_LIMITS, Limits, Session, Stop, remove_tree, write_images
+from dlicourse.grading.testsets import TestSet
+from dlicourse.paths import data_dir
+
+
+def grade(submission: str | os.PathLike, test_set: TestSet, limits: Limits = DEFAULT_LIMITS,
+          threads: int | None = None, protected: Sequence[str | os.PathLike] = ()) -> Grade:
+    """Grade one submission on `test_set`. Never raises for anything the submission does."""
+    submission = Path(submission).expanduser().resolve()
+    result = Grade(str(submission), test_set.source, len(test_set.answers))
+    started = time.perf_counter()
+    answers: dict[int, tuple[str | None, str | None]] = {}  # image index -> (answer, reason it is wrong)
+    root = Path(tempfile.mkdtemp(prefix="dlicourse-grade-"))
+    session, names = None, None
+    try:
+        if not submission.is_file():
+            raise Stop(f"{submission} does not exist")
+        names = write_images(root / "images", test_set.images)
+        session = Session(submission, root, limits, threads, [*protected, data_dir()])
+        result.load_seconds = session.wait_loaded()
+        order = np.random.default_rng(secrets.randbits(64)).permutation(len(names))
+        for index in order:
+            answers[int(index)] = session.ask(str(root / "images" / names[index]))
+    except Stop as stop:
+        result.problem = str(stop)
+    except Exception as err:  # noqa: BLE001 - a grader fault is reported as a grade, never raised
+        result.problem = f"the grader failed: {type(err).__name__}: {err}"
+    finally:
+        try:
+            if session is not None:
+                session.close(graceful=result.problem is None)
+        finally:
+            remove_tree(root)
+    result.seconds = time.perf_counter() - started
+    score(result, test_set, answers, names)
+    return result
+
+
+def grade_many(submissions: Sequence[str | os.PathLike], test_set: TestSet, limits: Limits = DEFAULT_LIMITS,
+               jobs: int = 2, protected: Sequence[str | os.PathLike] = ()) -> list[Grade]:
+    """Grade several submissions in parallel, in the order given; one never stops the others."""
+    jobs = max(1, min(jobs, len(submissions)))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+
+    def one(submission: str | os.PathLike) -> Grade:
+        try:
+            return grade(submission, test_set, limits, threads, protected)
+        except Exception as err:  # noqa: BLE001 - grade() does not raise; this is the last line of defence
+            failed = Grade(str(submission), test_set.source, len(test_set.answers))
+            failed.problem = f"the grader failed: {type(err).__name__}: {err}"
+            return failed
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, submissions))

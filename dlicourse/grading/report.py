@@ -1,0 +1,36 @@
+"""A grade as the learner or instructor reads it. Imports nothing heavy, so `dlicourse.grading` stays cheap."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dlicourse.grading.answers import ANSWERS, INVALID, PASS_ACCURACY
+
+if TYPE_CHECKING:
+    from dlicourse.grading.gradebook import Grade
+
+
+def report(result: Grade, max_failures: int = 10) -> str:
+    """Verdict, per-class accuracy, confusion table, the commonest reasons for wrong answers, time."""
+    verdict = "PASS" if result.passed else "FAIL"
+    lines = [f"{result.submission}",
+             f"  graded on {result.source}",
+             f"  accuracy {result.accuracy:.1%} ({result.correct}/{result.total}): {verdict} "
+             f"(pass: more than {PASS_ACCURACY:.0%})"]
+    lines += [f"  {name:>9}: {value:.1%} right" for name, value in result.per_class.items()]
+    columns = [*ANSWERS, INVALID]
+    lines.append("  confusion (rows: expected, columns: answered)")
+    lines.append("  " + " " * 11 + "".join(f"{c:>11}" for c in columns))
+    for expected, row in result.confusion.items():
+        lines.append(f"  {expected:>11}" + "".join(f"{row[c]:>11}" for c in columns))
+    if result.problem:
+        lines.append(f"  stopped: {result.problem}")
+    by_reason: dict[str, list[str]] = {}
+    for failure in result.failures:
+        if not (result.problem and failure.reason.startswith("not graded")):
+            by_reason.setdefault(failure.reason, []).append(failure.image)
+    for reason, images in sorted(by_reason.items(), key=lambda item: -len(item[1]))[:max_failures]:
+        lines.append(f"  wrong {len(images)}x: {reason} (e.g. {images[0]})")
+    load = f", of which loading {result.load_seconds:.1f} s" if result.load_seconds is not None else ""
+    lines.append(f"  time: {result.seconds:.1f} s{load}")
+    return "\n".join(lines)
