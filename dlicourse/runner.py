@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dlicourse import io, profiles
+from dlicourse.parameters import checked as checked_types
 from dlicourse.paths import project_root
 from dlicourse.quiet import NOISE, quiet_stderr
 from dlicourse.tables import markdown
@@ -197,6 +198,7 @@ def run(names: list[str], profile: str, assignments: dict[str, list[Any]], runs_
     for path in paths:
         check_names(path, list(assignments))
         check_names(path, list(profiles.notebook_tables(profile).get(path.stem, {})))
+    assignments = checked_types(paths, assignments)  # `-p epochs=abc` stops here, before any kernel starts
     base = runs_dir / profile
     is_grid = any(len(values) > 1 for values in assignments.values())
     results = []
