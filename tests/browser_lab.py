@@ -55,7 +55,8 @@ class Lab:
         self.root, self.port, self.token = root, port, token
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}/lab/tree/{path}?token={self.token}"
+        """The page with only this notebook open (`reset`: no tabs left from an earlier test)."""
+        return f"http://127.0.0.1:{self.port}/lab/tree/{path}?reset&token={self.token}"
 
     def api(self, path: str, method: str = "GET") -> bytes:
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/{path}", method=method,

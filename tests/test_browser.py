@@ -57,7 +57,8 @@ def page(lab):
 def open_notebook(page, lab, path: str) -> None:
     page.goto(lab.url(path))
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=180_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=180_000)
+    page.wait_for_function("document.querySelector('.jp-StatusBar-Widget') && "
+                           "document.body.innerText.includes('(ipykernel) | Idle')", timeout=180_000)
 
 
 def wait_until_done(page, timeout: float = 600) -> None:
@@ -84,9 +85,10 @@ def output_text(cell) -> str:
 
 
 def run_cell(page, cell, timeout: float) -> None:
+    """Run one cell and wait until its prompt shows its execution number."""
     cell.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Control+Enter")
-    wait_until_done(page, timeout)
+    cell.locator(".jp-InputArea-prompt", has_text=re.compile(r"\[\d+\]")).wait_for(timeout=timeout * 1000)
 
 
 def error_dialogs(page) -> list[str]:
