@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BROWSER_STAMP := $(VENV)/.installed-browser
 PROFILE ?= workshop
 
-.PHONY: help setup run test lint labs check-labs expected lab doctor clean distclean
+.PHONY: help setup run test test-browser test-jax lint labs check-labs expected lab doctor clean distclean
 
 help:
 	@echo "make run        set up, then run every solution notebook headless ($(PROFILE) profile) and print their figures"
 	@echo "make test       set up, then run the whole test suite"
+	@echo "make test-browser  the labs in JupyterLab in Chromium (needs: apt-get install chromium)"
+	@echo "make test-jax   every solution notebook on Keras's JAX backend (fast profile)"
 	@echo "make lab        open JupyterLab on the student notebooks in labs/"
 	@echo "make labs       write labs/ from solutions/ (after editing a solution)"
 	@echo "make expected   refresh the solutions' expected outputs from a fast run"
@@ -20,7 +23,12 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,jax]'
+	@touch $@
+
+# Playwright only for the browser tests; Chromium itself comes from the system (.ci/run installs it).
+$(BROWSER_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,jax,browser]'
 	@touch $@
 
 setup: $(STAMP)
@@ -30,6 +38,12 @@ run: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-browser: $(BROWSER_STAMP)
+	$(BIN)/python -m pytest -p no:xdist --browser tests/test_browser.py
+
+test-jax: $(STAMP)
+	KERAS_BACKEND=jax $(BIN)/dlicourse run --profile fast --runs-dir runs/jax
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -28,3 +28,17 @@ def run_cell(source: str, namespace: dict) -> object:
     if last is not None:
         return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
     return None
+
+
+def pytest_addoption(parser):
+    parser.addoption("--browser", action="store_true", help="run the browser tests too (`make test-browser`)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests start JupyterLab and Chromium: they run with --browser only (`make test-browser`)."""
+    if config.getoption("--browser"):
+        return
+    skip = pytest.mark.skip(reason="a browser test: `make test-browser` runs it")
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(skip)

@@ -58,6 +58,7 @@ def _cli(*args, cwd=ROOT):
     (["run", "03_mnist", "--profile", "huge"], "unknown profile 'huge'; choose one of: fast, workshop, full"),
     (["run", "03_mnist", "-p", "epochs"], "malformed parameter 'epochs'"),
     (["run", "03_mnist", "-p", "epoch=3"], "03_mnist has no parameter epoch; it accepts:"),
+    (["run", "03", "-p", "epochs=abc"], "03_mnist: epochs must be an integer like its default 15, not 'abc'"),
 ])
 def test_cli_mistakes_get_one_clear_line(args, message, tmp_path):
     result = _cli(*args, "--runs-dir", str(tmp_path / "runs"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from dlicourse import figures, files
 from dlicourse.instructor import profiles
+from dlicourse.instructor.parameters import checked as checked_types
 from dlicourse.instructor.quiet import NOISE, quiet_stderr
 from dlicourse.paths import solutions_dir
 from dlicourse.tables import markdown
@@ -192,6 +193,7 @@ def run(names: list[str], profile: str, assignments: dict[str, list[Any]], runs_
     for path in paths:
         check_names(path, list(assignments))
         check_names(path, list(profiles.notebook_tables(profile).get(path.stem, {})))
+    assignments = checked_types(paths, assignments)  # `-p epochs=abc` stops here, before any kernel starts
     base = runs_dir / profile
     is_grid = any(len(values) > 1 for values in assignments.values())
     results = []

@@ -1,0 +1,192 @@
+"""The labs in JupyterLab in a real browser, as learners use them: each opens cleanly, its first output
+holds no TensorFlow start-up log, 00_welcome runs top to bottom with its exercise, and a widget responds.
+
+Run with `make test-browser` (or `pytest --browser tests/test_browser.py`); `make test` skips them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from browser_lab import chromium, jupyterlab, missing
+from conftest import ROOT
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+
+from dlicourse.instructor import profiles
+from dlicourse.instructor.quiet import NOISE
+
+pytestmark = pytest.mark.browser
+
+LABS = sorted(p.name for p in (ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
+# TensorFlow, absl and oneDNN start-up lines, in any of the forms they take.
+START_UP_LOG = re.compile(r"absl::|oneDNN|onednn|cpu_feature_guard|TF_ENABLE_ONEDNN_OPTS|rebuild TensorFlow"
+                          r"|^[IWE]\d{4} \d\d:\d\d:\d\d", re.MULTILINE)
+SCREENSHOTS = Path(os.environ.get("DLICOURSE_SCREENSHOTS", ROOT / "runs" / "browser"))
+BUSY = "[...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    if (reason := missing()) is not None:
+        pytest.skip(reason)
+    root = tmp_path_factory.mktemp("jupyterlab")
+    shutil.copytree(ROOT / "labs", root / "labs")
+    shutil.copytree(ROOT / "solutions", root / "solutions")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}  # as a learner's machine has it
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    with jupyterlab(root, env) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    with chromium() as page:
+        page.set_default_timeout(60_000)
+        yield page
+
+
+def open_notebook(page, lab, path: str) -> None:
+    page.goto(lab.url(path))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=180_000)
+    page.wait_for_function("document.querySelector('.jp-StatusBar-Widget') && "
+                           "document.body.innerText.includes('(ipykernel) | Idle')", timeout=180_000)
+
+
+def wait_until_done(page, timeout: float = 600) -> None:
+    """Wait for the queued cells to start, then for none to be left running."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # a short queue may be done before we look
+        page.wait_for_function(BUSY, timeout=10_000)
+    page.wait_for_function(f"!({BUSY})", timeout=timeout * 1000)
+
+
+def menu(page, top: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).first.click()
+
+
+def code_cell(page, text: str):
+    return page.locator(".jp-CodeCell", has=page.locator(".jp-InputArea", has_text=text)).first
+
+
+def output_text(cell) -> str:
+    outputs = cell.locator(".jp-OutputArea")
+    return outputs.inner_text() if outputs.count() else ""
+
+
+def run_cell(page, cell, timeout: float) -> None:
+    """Run one cell and wait until its prompt shows its execution number."""
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")
+    cell.locator(".jp-InputArea-prompt", has_text=re.compile(r"\[\d+\]")).wait_for(timeout=timeout * 1000)
+
+
+def error_dialogs(page) -> list[str]:
+    return [d.inner_text() for d in page.locator(".jp-Dialog").all()]
+
+
+def shut_down_kernels(lab) -> None:
+    """End this notebook's kernel, so that the next lab does not share the CPU with it."""
+    for session in json.loads(lab.api("sessions")):
+        lab.api(f"sessions/{session['id']}", method="DELETE")
+
+
+@pytest.mark.parametrize("name", LABS)
+def test_each_lab_opens_and_starts_without_errors_or_start_up_logs(page, lab, name):
+    open_notebook(page, lab, f"labs/{name}")
+    assert error_dialogs(page) == []
+    setup = code_cell(page, "dlicourse.start(")
+    for cell in (code_cell(page, 'profile = "workshop"'), setup):
+        run_cell(page, cell, timeout=300)
+    first_output = output_text(setup)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    setup.screenshot(path=SCREENSHOTS / f"{Path(name).stem}-first-output.png")
+    assert "Outputs go to" in first_output, first_output
+    assert not START_UP_LOG.search(first_output), first_output
+    assert not any(NOISE.match(line) for line in first_output.splitlines()), first_output
+    assert error_dialogs(page) == []
+    shut_down_kernels(lab)
+
+
+def test_welcome_runs_top_to_bottom_and_its_exercise_checks_the_answer(page, lab):
+    open_notebook(page, lab, "labs/00_welcome.ipynb")
+    menu(page, "Run", "Run All Cells")
+    wait_until_done(page)
+    exercise = code_cell(page, "pixel_values = FIXME")
+    assert "❌ `pixel_values` is still FIXME: replace it with your code and run the cell." in output_text(exercise)
+    assert "Ready for the labs." in output_text(code_cell(page, "doctor.report()"))
+    page.screenshot(path=SCREENSHOTS / "00_welcome-fixme.png", full_page=True)
+
+    exercise.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text("pixel_values = 128 * 128 * 3\ncheck.pixel_values(pixel_values)")
+    page.keyboard.press("Shift+Enter")
+    wait_until_done(page, timeout=60)
+    exercise = code_cell(page, "pixel_values = 128 * 128 * 3")
+    answered = output_text(exercise)
+    exercise.screenshot(path=SCREENSHOTS / "00_welcome-answered.png")
+    assert "✅ Right: 49,152 numbers go into the network for one 128x128 photo." in answered
+    assert "Error" not in page.locator(".jp-Notebook").inner_text()
+    assert error_dialogs(page) == []
+    shut_down_kernels(lab)
+
+
+def test_the_training_explorer_responds_to_its_controls(page, lab):
+    """03_mnist's explorer, run with the fast profile: Train draws curves; more epochs draw others."""
+    path = lab.root / "solutions" / "03_mnist.ipynb"
+    fast = parameterize_notebook(load_notebook_node(str(path)),
+                                 {**profiles.parameters("fast", "03_mnist"), "output_dir": "outputs/03_mnist"})
+    nbformat.write(fast, path)
+    open_notebook(page, lab, "solutions/03_mnist.ipynb")
+    explorer = code_cell(page, "widgets.explore_training(")
+    explorer.locator(".jp-InputArea-editor").click()
+    menu(page, "Run", "Run All Above Selected Cell")
+    wait_until_done(page)
+    assert "Error" not in page.locator(".jp-Notebook").inner_text()
+    run_cell(page, explorer, timeout=60)
+    train = explorer.locator("button", has_text="Train")
+    train.wait_for()
+    picture = explorer.locator(".jp-OutputArea-output img")
+
+    train.click()
+    picture.wait_for(timeout=120_000)
+    before = _settled(picture)
+    explorer.screenshot(path=SCREENSHOTS / "03_mnist-explorer-before.png")
+
+    explorer.locator(".widget-dropdown select").select_option(label="0.1")
+    slider = explorer.locator(".widget-slider .noUi-handle").first
+    slider.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert "8" in explorer.locator(".widget-readout").first.inner_text()
+    train.click()
+    page.wait_for_function("([cell, old]) => { const img = cell.querySelector('.jp-OutputArea-output img');"
+                           " return img && img.src !== old; }", arg=[explorer.element_handle(), before],
+                           timeout=120_000)
+    after = _settled(picture)
+    explorer.screenshot(path=SCREENSHOTS / "03_mnist-explorer-after.png")
+    assert after != before
+    assert "learning rate 0.1 for 8 epochs" in output_text(explorer)
+    shut_down_kernels(lab)
+
+
+def _settled(picture) -> str:
+    """The picture's data once it stops changing (the output is cleared and drawn again on a click)."""
+    last = picture.get_attribute("src")
+    for _ in range(20):
+        time.sleep(0.5)
+        now = picture.get_attribute("src")
+        if now == last:
+            return now
+        last = now
+    return last
