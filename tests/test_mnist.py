@@ -1,7 +1,9 @@
+"""MNIST: the bundled real subset with a stratified held-out split, or the full set from a local file."""
+
 import numpy as np
 import pytest
 
-from dlicourse.datasets import _cache, digits, load_mnist, realworld_digits, stratified_subset
+from dlicourse.datasets import load_mnist, stratified_subset
 
 
 def test_bundled_subset_is_real_mnist_with_a_stratified_held_out_split(data_dir):
@@ -54,44 +56,3 @@ def test_stratified_subset_keeps_class_proportions():
     assert np.bincount(ys).tolist() == [4] * 10 and np.array_equal(y[xs], ys)
     with pytest.raises(ValueError, match="fraction"):
         stratified_subset(x, y, 0)
-
-
-def test_cache_remakes_a_damaged_file_and_never_keeps_a_half_written_one(data_dir):
-    calls = []
-
-    def make():
-        calls.append(1)
-        return {"a": np.arange(5)}
-
-    assert _cache.cached("demo", 1, {"n": 5}, make)["a"].tolist() == [0, 1, 2, 3, 4]
-    assert _cache.cached("demo", 1, {"n": 5}, make)["a"].tolist() == [0, 1, 2, 3, 4]
-    assert len(calls) == 1
-    [npz] = (data_dir / "demo").glob("*.npz")
-    npz.write_bytes(npz.read_bytes()[:-10])  # a truncated file, as a killed write would leave
-    with pytest.warns(UserWarning, match="failed its checksum"):
-        assert _cache.cached("demo", 1, {"n": 5}, make)["a"].tolist() == [0, 1, 2, 3, 4]
-    assert len(calls) == 2
-
-    def interrupted():
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        _cache.cached("demo", 1, {"n": 6}, interrupted)
-    assert sorted(p.suffix for p in (data_dir / "demo").iterdir()) == [".json", ".npz"]
-
-
-def test_realworld_digits_ship_and_match_their_recipe():
-    rw = realworld_digits()
-    assert rw.photos.shape == (20, 64, 64, 3) and rw.x.shape == (20, 28, 28, 1) and rw.x.dtype == np.uint8
-    assert np.bincount(rw.y).tolist() == [2] * 10
-    assert rw.styles.count("dark on light") == rw.styles.count("light on dark") == 10
-    photos, labels, styles = digits.make()
-    assert np.array_equal(photos, rw.photos) and np.array_equal(labels, rw.y) and styles == rw.styles
-
-
-def test_a_damaged_realworld_photo_is_refused(tmp_path, monkeypatch):
-    digits.write(tmp_path / "datasets" / digits.FOLDER)
-    monkeypatch.setenv("DLICOURSE_ROOT", str(tmp_path))
-    (tmp_path / "datasets" / digits.FOLDER / "photo_03.png").write_bytes(b"\x89PNG broken")
-    with pytest.raises(ValueError, match="photo_03.png is damaged.*Restore it from the repository"):
-        realworld_digits()

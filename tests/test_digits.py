@@ -1,0 +1,23 @@
+"""The shipped real-world digits: they match their recipe and their checksums."""
+
+import numpy as np
+import pytest
+
+from dlicourse.datasets import digits, realworld_digits
+
+
+def test_realworld_digits_ship_and_match_their_recipe():
+    rw = realworld_digits()
+    assert rw.photos.shape == (20, 64, 64, 3) and rw.x.shape == (20, 28, 28, 1) and rw.x.dtype == np.uint8
+    assert np.bincount(rw.y).tolist() == [2] * 10
+    assert rw.styles.count("dark on light") == rw.styles.count("light on dark") == 10
+    photos, labels, styles = digits.make()
+    assert np.array_equal(photos, rw.photos) and np.array_equal(labels, rw.y) and styles == rw.styles
+
+
+def test_a_damaged_realworld_photo_is_refused(tmp_path, monkeypatch):
+    digits.write(tmp_path / "datasets" / digits.FOLDER)
+    monkeypatch.setenv("DLICOURSE_ROOT", str(tmp_path))
+    (tmp_path / "datasets" / digits.FOLDER / "photo_03.png").write_bytes(b"\x89PNG broken")
+    with pytest.raises(ValueError, match="photo_03.png is damaged.*Restore it from the repository"):
+        realworld_digits()
