@@ -66,7 +66,16 @@ def findings() -> list[Finding]:
         found.append(Finding("keras backend", keras.backend.backend()))
         found.append(Finding("devices", device_summary()))
     found.append(_data_dir())
+    found.append(_isolated_grading())
     return found
+
+
+def _isolated_grading() -> Finding:
+    """Optional (a learner never grades): reported as found, with the instructor's fix when it fails."""
+    from dlicourse.grading.isolation import unavailable
+
+    why = unavailable()
+    return Finding("isolated grading", "works (bubblewrap namespaces)" if why is None else f"unavailable: {why}")
 
 
 def report() -> tuple[str, bool]:

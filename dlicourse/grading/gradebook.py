@@ -33,6 +33,9 @@ class Grade:
     problem: str | None = None  # why the run stopped early, if it did
     load_seconds: float | None = None
     seconds: float = 0.0
+    seed: int | None = None  # the generated set's seed, so the instructor can reproduce the grade
+    isolation: str = ""  # what held the submission
+    cleanup: list[str] = field(default_factory=list)  # what the grader could not clean up afterwards
 
     @property
     def accuracy(self) -> float:
@@ -68,7 +71,7 @@ def score(result: Grade, test_set: TestSet, answers: dict[int, tuple[str | None,
 
 
 GRADEBOOK_COLUMNS = ["submission", "accuracy", "passed", "whale_accuracy", "not_whale_accuracy", "correct", "total",
-                     "invalid", "problem", "seconds"]
+                     "invalid", "problem", "seconds", "seed", "isolation", "cleanup"]
 
 
 def gradebook_row(result: Grade) -> dict[str, object]:
@@ -77,7 +80,8 @@ def gradebook_row(result: Grade) -> dict[str, object]:
             "whale_accuracy": f"{result.per_class.get('whale', 0.0):.4f}",
             "not_whale_accuracy": f"{result.per_class.get('not whale', 0.0):.4f}", "correct": result.correct,
             "total": result.total, "invalid": invalid, "problem": result.problem or "",
-            "seconds": f"{result.seconds:.1f}"}
+            "seconds": f"{result.seconds:.1f}", "seed": "" if result.seed is None else result.seed,
+            "isolation": result.isolation, "cleanup": "; ".join(result.cleanup)}
 
 
 def write_gradebook(path: str | os.PathLike, results: Sequence[Grade]) -> Path:
