@@ -1,16 +1,18 @@
 """The process that runs one untrusted submission for the grader (`dlicourse.grading`): the child.
 
-It is started as `python -I child.py CONFIG_JSON` in a fresh working directory. It limits
+It is started as `python -I -B child.py CONFIG_JSON` in its work folder, inside the sandbox that
+`isolation` builds (or, with --unsafe-no-isolation, as a plain process). It limits
 itself (CPU time, address space, file size, no core dumps), keeps the grader's pipes to itself,
 imports the submission once, then answers requests line by line: the grader writes
 `{"path": ...}` on stdin and reads `{"answer": ...}` from stdout. Everything the submission prints
 goes to stderr, which the grader caps.
 
 An audit hook stops the submission when it writes outside its working directory, reads the
-grader's private data, starts processes or signals another process. It is a tripwire for mistakes
-and casual cheating, not a jail: code that calls C directly can get past it. The grader's own
-checks (process tree, memory, time, a token in the environment) hold either way; grade a hostile
-class inside a container or as a separate user.
+grader's private data, starts processes or signals another process. It is a tripwire that turns
+mistakes and casual cheating into clear reasons, not the jail: code that calls C directly gets past
+it. The jail is the operating system's (namespaces, an unprivileged user, a cgroup), and every
+message this process sends is checked by the grader as if the submission had forged it, because it
+can: it shares this process and its descriptors.
 
 It imports nothing from dlicourse, so a broken course install cannot look like a broken submission.
 """

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dlicourse import io
 from dlicourse.grading.answers import ANSWERS, INVALID, PASS_ACCURACY
+from dlicourse.grading.protocol import clean
 from dlicourse.grading.testsets import TestSet
 
 
@@ -58,13 +59,15 @@ def score(result: Grade, test_set: TestSet, answers: dict[int, tuple[str | None,
         answer, reason = answers.get(index, (None, f"not graded: {result.problem}"))
         given = answer.strip().lower() if answer is not None else None
         if answer is not None and given not in ANSWERS:
-            reason = f"invalid answer {answer[:40]!r} (expected 'whale' or 'not whale')"
+            reason = f"invalid answer {clean(repr(answer[:40]), 60)} (expected 'whale' or 'not whale')"
         result.confusion[expected][given if given in ANSWERS else INVALID] += 1
         if given == expected:
             result.correct += 1
             continue
         name = names[index] if names else f"image {index}"
-        result.failures.append(Failure(name, expected, answer, reason or f"answered {given!r}, not {expected!r}"))
+        shown = None if answer is None else clean(answer, 60)
+        reason = reason or f"answered {clean(repr(given), 60)}, not {expected!r}"
+        result.failures.append(Failure(name, expected, shown, reason))
     for expected in ANSWERS:
         row = result.confusion[expected]
         result.per_class[expected] = row[expected] / max(1, sum(row.values()))

@@ -53,16 +53,20 @@ class SubmissionError(Exception):
     """The submission's folder cannot be given to the sandbox; the message says why."""
 
 
-def copy_submission(folder: Path, target: Path) -> None:
+def copy_submission(folder: Path, target: Path, skip: Path) -> None:
     """A read-only copy of the submission's folder for the sandbox's unprivileged user (the original may
-    be readable by its owner only). Links are copied as links, so one cannot pull a grader's file in."""
+    be readable by its owner only). Links are copied as links, so one cannot pull a grader's file in;
+    `skip` (the grading folder, when it lies inside) is left out."""
+    def ignore(where: str, names: list[str]) -> list[str]:
+        return [n for n in names if skip == Path(where, n) or skip.is_relative_to(Path(where, n))]
+
     try:
-        total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
-        if total > SUBMISSION_MB * 2**20:
+        files = [p for p in folder.rglob("*") if not p.is_relative_to(skip) and p.is_file() and not p.is_symlink()]
+        if sum(p.stat().st_size for p in files) > SUBMISSION_MB * 2**20:
             raise SubmissionError(f"its folder {folder} holds more than {SUBMISSION_MB} MiB")
-        shutil.copytree(folder, target, symlinks=True)
+        shutil.copytree(folder, target, symlinks=True, ignore=ignore)
     except (OSError, shutil.Error) as err:
-        raise SubmissionError(f"its folder {folder} could not be copied: {err}") from None
+        raise SubmissionError(f"its folder {folder} could not be copied: {str(err)[:200]}") from None
     for path in [target, *target.rglob("*")]:
         if not path.is_symlink():
             os.chmod(path, 0o555 if path.is_dir() else 0o444)
@@ -139,7 +143,7 @@ def start(submission: Path, root: Path, limits_config: dict, threads: int | None
     env = _environment(work, threads)
     cgroup, description = None, "no isolation (--unsafe-no-isolation): an audit hook and process watching only"
     if isolated:
-        copy_submission(submission.parent, root / "submission")
+        copy_submission(submission.parent, root / "submission", skip=root)
         binds = {isolation.IMAGES: str(root / "images"), isolation.SUBMISSION: str(root / "submission"),
                  f"{isolation.COURSE}/dlicourse": str(PACKAGE), isolation.CHILD: str(CHILD),
                  isolation.CONFIG: str(root / "config.json")} | ({FONTS: fonts} if fonts else {})

@@ -110,7 +110,7 @@ class Session:
         message = self._receive(deadline, reason)
         event = message["event"]
         if event == "answer":
-            return clean(message["answer"], 60), None
+            return message["answer"][:200], None  # scored trimmed and lower-cased; shown only escaped
         if event in ("error", "invalid"):
             prefix = "predict raised " if event == "error" else ""
             return None, f"{prefix}{clean(message['reason'])}"
