@@ -71,7 +71,10 @@ def test_the_lab_placeholder_fails_with_a_clear_reason(tmp_path, toy_set):
 
 
 @pytest.mark.slow
-def test_the_reference_passes_and_its_practice_grade_agrees_with_the_real_one(tmp_path):
+def test_a_quickly_trained_classifier_gets_the_same_grade_in_practice_as_for_real(tmp_path):
+    """The practice set is drawn like the hidden one (the same shift, another seed), so the practice grade
+    predicts the real one. (Whether the workshop's reference passes and a careless one fails is measured
+    in benchmarks/grading.py: training the reference takes minutes.)"""
     import keras
 
     from dlicourse.datasets import whale_crops
@@ -93,6 +96,6 @@ def test_the_reference_passes_and_its_practice_grade_agrees_with_the_real_one(tm
     practice = grading.grade(submission, grading.practice_set(60))
     real = grading.grade(submission, grading.whale_set(60))
 
-    assert practice.problem is None and real.problem is None
-    assert practice.passed and real.passed, (practice.accuracy, real.accuracy)
+    assert practice.problem is None and real.problem is None, (practice.problem, real.problem)
+    assert min(practice.accuracy, real.accuracy) > 0.65, (practice.accuracy, real.accuracy)  # well above chance
     assert abs(practice.accuracy - real.accuracy) <= 0.1

@@ -42,7 +42,8 @@ HOSTILE = {
     "signals_the_grader": ("import os, signal\nos.kill(os.getppid(), signal.SIGTERM)\n",
                            "tried to signal another process"),
     "writes_outside": ("open({outside!r}, 'w').write('pwned')\n", "tried to write outside its working directory"),
-    "reads_the_graders_files": ("import os\nos.listdir({private!r})\n", "tried to read the grader's private files"),
+    "reads_the_graders_files": ("import os\nos.listdir({private!r})\n",  # isolated, the folder is not even there
+                                ("tried to read the grader's private files", "FileNotFoundError")),
     "locks_its_folder": ("import os\nos.chmod('.', 0)\ndef predict(path):\n    return 'whale'\n", None),
 }
 
@@ -55,6 +56,8 @@ def test_a_broken_or_hostile_submission_gets_a_score_and_a_reason(kind, tmp_path
     limits = dataclasses.replace(FAST, startup_s=8)
     if kind == "burns_cpu":
         limits = dataclasses.replace(limits, cpu_s=1, per_image_s=10)
+    if kind == "eats_memory":  # on a busy machine, filling 400 MiB can take more than 2 s
+        limits = dataclasses.replace(limits, per_image_s=20)
     submission = submission_file(tmp_path, source.format(outside=str(outside), private=str(private)))
 
     result = grading.grade(submission, toy_set, limits, protected=[private])
@@ -63,6 +66,7 @@ def test_a_broken_or_hostile_submission_gets_a_score_and_a_reason(kind, tmp_path
     assert psutil.Process().is_running()
     reasons = [result.problem or ""] + [f.reason for f in result.failures]
     if reason is not None:
-        assert any(reason in r for r in reasons), f"{kind}: {reasons[:3]}"
+        wanted = (reason,) if isinstance(reason, str) else reason
+        assert any(w in r for r in reasons for w in wanted), f"{kind}: {reasons[:3]}"
     assert not outside.exists()
     assert grading.report(result)  # every outcome can be shown

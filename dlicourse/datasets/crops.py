@@ -9,6 +9,7 @@ never overlap the held-out scenes' (`dlicourse.seeds`).
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from dlicourse import seeds
 from dlicourse.datasets._cache import cached
 from dlicourse.datasets.folders import image_folder
 from dlicourse.datasets.labelled import LabelledImages
-from dlicourse.datasets.whales import CLASS_NAMES, VERSION, WINDOW, make_scene
+from dlicourse.datasets.whales import CLASS_NAMES, NO_SHIFT, VERSION, WINDOW, Shift, make_scene
 
 
 def _cut(image: np.ndarray, cy: float, cx: float, window: int) -> np.ndarray | None:
@@ -37,10 +38,10 @@ NEGATIVE_KINDS = {"sea": 0.1, "foam": 0.25, "glint": 0.25, "distractor": 0.15, "
 
 
 def _crops_from_scene(rng: np.random.Generator, image: np.ndarray, mask: np.ndarray, boxes: np.ndarray,
-                      hard: dict[str, list[tuple[int, int]]], window: int, per_face: int
+                      hard: dict[str, list[tuple[int, int]]], window: int, per_face: int, offset: float = 1.0
                       ) -> tuple[list[np.ndarray], list[tuple[str, np.ndarray]]]:
     positives = []
-    jitter = window / 8  # within half the sliding-window stride of the face's centre
+    jitter = window / 8 * offset  # within half the sliding-window stride of the face's centre (unshifted)
     for x1, y1, x2, y2 in boxes:
         for _ in range(per_face):
             dy, dx = rng.uniform(-jitter, jitter, 2)
@@ -70,7 +71,7 @@ def _crops_from_scene(rng: np.random.Generator, image: np.ndarray, mask: np.ndar
     return positives, negatives
 
 
-def _make_crops(n: int, seed: int, size: int) -> dict[str, np.ndarray]:
+def _make_crops(n: int, seed: int, size: int, shift: Shift = NO_SHIFT) -> dict[str, np.ndarray]:
     rng = seeds.stream(seed, "crop sampling")
     want_neg = {k: int(round(f * (n - n // 2))) for k, f in NEGATIVE_KINDS.items()}
     want_neg["sea"] += (n - n // 2) - sum(want_neg.values())
@@ -80,9 +81,9 @@ def _make_crops(n: int, seed: int, size: int) -> dict[str, np.ndarray]:
     index = 0
     while len(positives) < n // 2 or any(len(negatives[k]) < want_neg[k] for k in NEGATIVE_KINDS):
         image, mask, boxes, hard = make_scene((seed, "crop scene", index), scene_shape, size,
-                                              whales=int(rng.integers(1, 4)))
+                                              whales=int(rng.integers(1, 4)), shift=shift)
         index += 1
-        pos, neg = _crops_from_scene(rng, image, mask, boxes, hard, size, per_face=5)
+        pos, neg = _crops_from_scene(rng, image, mask, boxes, hard, size, per_face=5, offset=shift.offset)
         positives += pos
         for kind, crop in neg:
             negatives[kind].append(crop)
@@ -95,14 +96,15 @@ def _make_crops(n: int, seed: int, size: int) -> dict[str, np.ndarray]:
             "kinds": np.array(kinds)[order]}
 
 
-def whale_crops(n: int = 4000, seed: int = 0, size: int = WINDOW, folder: str | os.PathLike | None = None
-                ) -> LabelledImages:
+def whale_crops(n: int = 4000, seed: int = 0, size: int = WINDOW, folder: str | os.PathLike | None = None,
+                shift: Shift = NO_SHIFT, cache: bool = True) -> LabelledImages:
     """`n` labelled crops (half faces, half not) of `size` x `size` pixels, cut from training scenes made
     from `seed`; the same arguments give the same crops. Negatives include hard ones: foam, glint,
     face-like floating patches and whale bodies without the head.
 
     With `folder`, the crops are read from it instead (`face/` and `not_face/` sub-folders, as the
-    workshop's were), resized to `size`; `n` and `seed` are then not used.
+    workshop's were), resized to `size`; `n` and `seed` are then not used. `shift` draws them under changed
+    conditions; `cache=False` keeps them out of the data cache (the grader's secret hidden sets).
     """
     if folder is not None:
         return image_folder(folder, size=(size, size), class_names=list(CLASS_NAMES))
@@ -110,7 +112,10 @@ def whale_crops(n: int = 4000, seed: int = 0, size: int = WINDOW, folder: str | 
         raise ValueError(f"n must be at least 2 (one face, one not), got {n}")
     if size < 32:
         raise ValueError(f"crops must be at least 32 pixels wide, got {size}")
-    arrays = cached("whale-crops", VERSION, {"n": n, "seed": seed, "size": size},
-                    lambda: _make_crops(n, seed, size))
+    if not cache:
+        arrays = _make_crops(n, seed, size, shift)
+    else:
+        params = {"n": n, "seed": seed, "size": size} | ({"shift": asdict(shift)} if shift != NO_SHIFT else {})
+        arrays = cached("whale-crops", VERSION, params, lambda: _make_crops(n, seed, size, shift))
     return LabelledImages(arrays["x"], arrays["y"], list(CLASS_NAMES), "generated whale crops",
                           kinds=[str(k) for k in arrays["kinds"]])

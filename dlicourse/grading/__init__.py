@@ -1,15 +1,19 @@
 """Grading `submission.py` fairly and safely: `dlicourse grade`, and the practice grade in 07_assessment.
 
-A submission is untrusted code. Each one runs in its own process (`child.py`) in a fresh temporary
-folder, with limits on wall time per image and in total, CPU time, memory and output. It sees only
-anonymised copies of the test images (random names, random order, no class folders); the labels never
-leave the grader. The model loads once: the child imports the submission once and calls
-`predict(path)` per image over a pipe. Whatever the submission does, it gets a score and a reason.
+A submission is untrusted code. Each one runs in its own process (`child.py`) inside the operating
+system's sandbox (`isolation`: namespaces, an unprivileged user, a cgroup, a size-capped tmpfs), with
+limits on wall time per image and in total, CPU time, memory, processes, disk and output. It sees only
+anonymised copies of the test images (random names, random order, no class folders); the labels and
+the hidden set's seed never leave the grader. The model loads once: the child imports the submission
+once and calls `predict(path)` per image over a pipe. Whatever the submission does, it gets a score
+and a reason.
 
 The modules, one job each: `answers` (the two answers, the pass mark), `testsets` (hidden, practice
 and folder sets), `sandbox` (one running submission), `processes` (killing what it started),
-`grader` (one grade, many grades), `gradebook` (scores and the CSV), `report` (the text a person
-reads), `child` (the process inside the sandbox), `command` (`dlicourse grade`).
+`isolation` (the bubblewrap command), `cgroups` (kernel limits), `launch` (starting the child),
+`protocol` (the pipes, with deadlines and strict messages), `grader` (one grade, many grades),
+`gradebook` (scores and the CSV), `report` (the text a person reads), `child` (the process inside
+the sandbox), `command` (`dlicourse grade`).
 
 Importing this package is cheap: the names below load their module on first use, so a submission can
 import `dlicourse.grading.answers` without pulling in the grader.
@@ -25,7 +29,7 @@ from dlicourse.grading.report import report  # eager: the module's name would ot
 
 _WHERE = {
     "TestSet": "testsets", "whale_set": "testsets", "practice_set": "testsets", "folder_set": "testsets",
-    "HIDDEN_SEED": "testsets", "PRACTICE_SEED": "testsets", "DEFAULT_HIDDEN_SIZE": "testsets",
+    "secret_seed": "testsets", "PRACTICE_SEED": "testsets", "DEFAULT_HIDDEN_SIZE": "testsets",
     "Limits": "sandbox",
     "grade": "grader", "grade_many": "grader",
     "Grade": "gradebook", "Failure": "gradebook", "gradebook_row": "gradebook", "write_gradebook": "gradebook",

@@ -1,16 +1,18 @@
 """The process that runs one untrusted submission for the grader (`dlicourse.grading`): the child.
 
-It is started as `python -I child.py CONFIG_JSON` in a fresh working directory. It limits
+It is started as `python -I -B child.py CONFIG_JSON` in its work folder, inside the sandbox that
+`isolation` builds (or, with --unsafe-no-isolation, as a plain process). It limits
 itself (CPU time, address space, file size, no core dumps), keeps the grader's pipes to itself,
 imports the submission once, then answers requests line by line: the grader writes
 `{"path": ...}` on stdin and reads `{"answer": ...}` from stdout. Everything the submission prints
 goes to stderr, which the grader caps.
 
 An audit hook stops the submission when it writes outside its working directory, reads the
-grader's private data, starts processes or signals another process. It is a tripwire for mistakes
-and casual cheating, not a jail: code that calls C directly can get past it. The grader's own
-checks (process tree, memory, time, a token in the environment) hold either way; grade a hostile
-class inside a container or as a separate user.
+grader's private data, starts processes or signals another process. It is a tripwire that turns
+mistakes and casual cheating into clear reasons, not the jail: code that calls C directly gets past
+it. The jail is the operating system's (namespaces, an unprivileged user, a cgroup), and every
+message this process sends is checked by the grader as if the submission had forged it, because it
+can: it shares this process and its descriptors.
 
 It imports nothing from dlicourse, so a broken course install cannot look like a broken submission.
 """
@@ -69,6 +71,19 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def _copy_font_list(source: str | None) -> None:
+    """matplotlib's font list from the grader's cache, so that importing it starts no process."""
+    target = os.environ.get("MPLCONFIGDIR")
+    if not source or not target:
+        return
+    os.makedirs(target, exist_ok=True)
+    with contextlib.suppress(OSError):
+        for name in os.listdir(source):
+            if name.startswith("fontlist") and name.endswith(".json"):
+                with open(os.path.join(source, name), "rb") as f, open(os.path.join(target, name), "wb") as g:
+                    g.write(f.read(4 * 2**20))
 
 
 def _warm_up() -> None:
@@ -171,6 +186,8 @@ def main(config_path: str) -> int:
     sys.path.insert(0, os.path.dirname(submission))
     sys.path.insert(1, config["course"])  # the grader's own dlicourse (for its answers and image loading)
     sys.argv = [submission]
+    os.makedirs(os.environ.get("TMPDIR") or os.path.join(config["work"], "tmp"), exist_ok=True)
+    _copy_font_list(config.get("font_cache"))
     _warm_up()
     _install_hook(proto_out, os.path.realpath(config["work"]), [os.path.realpath(p) for p in config["protected"]])
 

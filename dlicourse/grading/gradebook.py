@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dlicourse import files
 from dlicourse.grading.answers import ANSWERS, INVALID, PASS_ACCURACY
+from dlicourse.grading.protocol import clean
 from dlicourse.grading.testsets import TestSet
 
 
@@ -33,6 +34,9 @@ class Grade:
     problem: str | None = None  # why the run stopped early, if it did
     load_seconds: float | None = None
     seconds: float = 0.0
+    seed: int | None = None  # the generated set's seed, so the instructor can reproduce the grade
+    isolation: str = ""  # what held the submission
+    cleanup: list[str] = field(default_factory=list)  # what the grader could not clean up afterwards
 
     @property
     def accuracy(self) -> float:
@@ -55,20 +59,22 @@ def score(result: Grade, test_set: TestSet, answers: dict[int, tuple[str | None,
         answer, reason = answers.get(index, (None, f"not graded: {result.problem}"))
         given = answer.strip().lower() if answer is not None else None
         if answer is not None and given not in ANSWERS:
-            reason = f"invalid answer {answer[:40]!r} (expected 'whale' or 'not whale')"
+            reason = f"invalid answer {clean(repr(answer[:40]), 60)} (expected 'whale' or 'not whale')"
         result.confusion[expected][given if given in ANSWERS else INVALID] += 1
         if given == expected:
             result.correct += 1
             continue
         name = names[index] if names else f"image {index}"
-        result.failures.append(Failure(name, expected, answer, reason or f"answered {given!r}, not {expected!r}"))
+        shown = None if answer is None else clean(answer, 60)
+        reason = reason or f"answered {clean(repr(given), 60)}, not {expected!r}"
+        result.failures.append(Failure(name, expected, shown, reason))
     for expected in ANSWERS:
         row = result.confusion[expected]
         result.per_class[expected] = row[expected] / max(1, sum(row.values()))
 
 
 GRADEBOOK_COLUMNS = ["submission", "accuracy", "passed", "whale_accuracy", "not_whale_accuracy", "correct", "total",
-                     "invalid", "problem", "seconds"]
+                     "invalid", "problem", "seconds", "seed", "isolation", "cleanup"]
 
 
 def gradebook_row(result: Grade) -> dict[str, object]:
@@ -77,7 +83,8 @@ def gradebook_row(result: Grade) -> dict[str, object]:
             "whale_accuracy": f"{result.per_class.get('whale', 0.0):.4f}",
             "not_whale_accuracy": f"{result.per_class.get('not whale', 0.0):.4f}", "correct": result.correct,
             "total": result.total, "invalid": invalid, "problem": result.problem or "",
-            "seconds": f"{result.seconds:.1f}"}
+            "seconds": f"{result.seconds:.1f}", "seed": "" if result.seed is None else result.seed,
+            "isolation": result.isolation, "cleanup": "; ".join(result.cleanup)}
 
 
 def write_gradebook(path: str | os.PathLike, results: Sequence[Grade]) -> Path:

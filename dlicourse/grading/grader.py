@@ -12,17 +12,27 @@ from pathlib import Path
 
 import numpy as np
 
+from dlicourse.grading import isolation
 from dlicourse.grading.gradebook import Grade, score
-from dlicourse.grading.sandbox import DEFAULT_LIMITS, Limits, Session, Stop, remove_tree, write_images
+from dlicourse.grading.launch import remove_tree, write_images
+from dlicourse.grading.sandbox import DEFAULT_LIMITS, Limits, Session, Stop
 from dlicourse.grading.testsets import TestSet
 from dlicourse.paths import data_dir
 
 
 def grade(submission: str | os.PathLike, test_set: TestSet, limits: Limits = DEFAULT_LIMITS,
-          threads: int | None = None, protected: Sequence[str | os.PathLike] = ()) -> Grade:
-    """Grade one submission on `test_set`. Never raises for anything the submission does."""
+          threads: int | None = None, protected: Sequence[str | os.PathLike] = (),
+          isolated: bool | None = None) -> Grade:
+    """Grade one submission on `test_set`. Never raises for anything the submission does.
+
+    `isolated` runs it in the operating system's sandbox (`isolation`); False runs it without (only the
+    child's audit hook and the grader's process watch stand between a submission and the machine); None
+    (a learner's practice grade) isolates where this machine can, and the report says which it was.
+    `dlicourse grade` always passes True or, when the instructor says so, False."""
+    if isolated is None:
+        isolated = isolation.unavailable() is None
     submission = Path(submission).expanduser().resolve()
-    result = Grade(str(submission), test_set.source, len(test_set.answers))
+    result = Grade(str(submission), test_set.source, len(test_set.answers), seed=test_set.seed)
     started = time.perf_counter()
     answers: dict[int, tuple[str | None, str | None]] = {}  # image index -> (answer, reason it is wrong)
     root = Path(tempfile.mkdtemp(prefix="dlicourse-grade-"))
@@ -31,11 +41,13 @@ def grade(submission: str | os.PathLike, test_set: TestSet, limits: Limits = DEF
         if not submission.is_file():
             raise Stop(f"{submission} does not exist")
         names = write_images(root / "images", test_set.images)
-        session = Session(submission, root, limits, threads, [*protected, data_dir()])
+        session = Session(submission, root, limits, threads, [*protected, data_dir()], isolated)
+        result.isolation = session.isolation
         result.load_seconds = session.wait_loaded()
         order = np.random.default_rng(secrets.randbits(64)).permutation(len(names))
         for index in order:
-            answers[int(index)] = session.ask(str(root / "images" / names[index]))
+            answers[int(index)] = session.ask(f"{session.images}/{names[index]}")
+        session.finish()
     except Stop as stop:
         result.problem = str(stop)
     except Exception as err:  # noqa: BLE001 - a grader fault is reported as a grade, never raised
@@ -43,25 +55,26 @@ def grade(submission: str | os.PathLike, test_set: TestSet, limits: Limits = DEF
     finally:
         try:
             if session is not None:
-                session.close(graceful=result.problem is None)
+                result.cleanup += session.close(graceful=result.problem is None)
         finally:
-            remove_tree(root)
+            result.cleanup += remove_tree(root)
     result.seconds = time.perf_counter() - started
     score(result, test_set, answers, names)
     return result
 
 
 def grade_many(submissions: Sequence[str | os.PathLike], test_set: TestSet, limits: Limits = DEFAULT_LIMITS,
-               jobs: int = 2, protected: Sequence[str | os.PathLike] = ()) -> list[Grade]:
+               jobs: int = 2, protected: Sequence[str | os.PathLike] = (),
+               isolated: bool | None = None) -> list[Grade]:
     """Grade several submissions in parallel, in the order given; one never stops the others."""
     jobs = max(1, min(jobs, len(submissions)))
     threads = max(1, (os.cpu_count() or 1) // jobs)
 
     def one(submission: str | os.PathLike) -> Grade:
         try:
-            return grade(submission, test_set, limits, threads, protected)
+            return grade(submission, test_set, limits, threads, protected, isolated)
         except Exception as err:  # noqa: BLE001 - grade() does not raise; this is the last line of defence
-            failed = Grade(str(submission), test_set.source, len(test_set.answers))
+            failed = Grade(str(submission), test_set.source, len(test_set.answers), seed=test_set.seed)
             failed.problem = f"the grader failed: {type(err).__name__}: {err}"
             return failed
 

@@ -33,4 +33,9 @@ def report(result: Grade, max_failures: int = 10) -> str:
         lines.append(f"  wrong {len(images)}x: {reason} (e.g. {images[0]})")
     load = f", of which loading {result.load_seconds:.1f} s" if result.load_seconds is not None else ""
     lines.append(f"  time: {result.seconds:.1f} s{load}")
+    if result.seed is not None:
+        lines.append(f"  seed: {result.seed} (pass --seed {result.seed} to grade on the same set again)")
+    if result.isolation:
+        lines.append(f"  isolation: {result.isolation}")
+    lines += [f"  CLEANUP FAILED: {problem}" for problem in result.cleanup]
     return "\n".join(lines)

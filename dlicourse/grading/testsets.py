@@ -4,6 +4,7 @@ folder of real ones. Labels stay here, in the grader; the submission only ever s
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -11,9 +12,22 @@ import numpy as np
 
 from dlicourse.grading.answers import ANSWERS, answer_for
 
-HIDDEN_SEED = 20_180_324  # public default; an instructor grading a class passes a secret --seed
 PRACTICE_SEED = 777  # the public practice set: no training or validation split uses it
 DEFAULT_HIDDEN_SIZE = 200
+
+
+def assessment_shift():  # noqa: ANN201 - the type lives in the generator, imported on use
+    """The conditions of the practice and hidden sets, which differ from the training crops' on purpose:
+    a darker, rougher sea, whales deeper in the water, crops less well centred. A classifier trained with
+    care (all the crops, augmentation, enough epochs) generalises over them; a careless one does not."""
+    from dlicourse.datasets.whales import Shift
+
+    return Shift(sea_brightness=0.7, roughness=1.8, extra_depth=0.2, offset=1.6)
+
+
+def secret_seed() -> int:
+    """A fresh seed from the operating system's randomness (63 bits: no one replays it by guessing)."""
+    return secrets.randbits(63)
 
 
 @dataclass(frozen=True)
@@ -24,6 +38,7 @@ class TestSet:
     answers: list[str]
     source: str
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    seed: int | None = None  # a generated set's seed (kept here, in the grader, never sent to a submission)
 
     def __post_init__(self) -> None:
         if len(self.images) != len(self.answers) or not self.answers:
@@ -33,19 +48,24 @@ class TestSet:
             raise ValueError(f"answers must be {ANSWERS}, got {sorted(unknown)}")
 
 
-def whale_set(n: int = DEFAULT_HIDDEN_SIZE, seed: int = HIDDEN_SEED, size: int | None = None) -> TestSet:
-    """`n` whale-face crops (half faces) from the whale lab's generator with `seed`, labelled
-    "whale" (face) and "not whale" (not_face)."""
+def whale_set(n: int = DEFAULT_HIDDEN_SIZE, seed: int | None = None, size: int | None = None,
+              shifted: bool = True) -> TestSet:
+    """`n` whale-face crops (half faces) from the whale lab's generator, labelled "whale" (face) and
+    "not whale" (not_face), under the assessment's shift unless `shifted` is False. Without `seed`, a
+    fresh secret one. Never cached: a hidden set is written nowhere a submission could read it."""
     from dlicourse.datasets import whale_crops
-    from dlicourse.datasets.whales import WINDOW
+    from dlicourse.datasets.whales import NO_SHIFT, WINDOW
 
-    crops = whale_crops(n, seed=seed, size=size or WINDOW)
+    seed = secret_seed() if seed is None else seed
+    shift = assessment_shift() if shifted else NO_SHIFT
+    crops = whale_crops(n, seed=seed, size=size or WINDOW, shift=shift, cache=False)
     answers = [answer_for(crops.class_names[k]) for k in crops.y]
-    return TestSet(list(crops.x), answers, f"{n} generated whale crops (seed {seed})")
+    kind = "shifted " if shifted else ""
+    return TestSet(list(crops.x), answers, f"{n} generated {kind}whale crops (seed {seed})", seed=seed)
 
 
 def practice_set(n: int = 100) -> TestSet:
-    """The public practice set: the same kind of crops as the hidden set, from a public seed."""
+    """The public practice set: the same kind of crops as the hidden set (the same shift), from a public seed."""
     return whale_set(n, seed=PRACTICE_SEED)
 
 
