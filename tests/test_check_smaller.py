@@ -37,6 +37,7 @@ def test_representative():
     assert "changed copies" in smaller.representative(
         lambda: ([train[i:i + 1].astype("float32") / 255] for i in range(3)), 3, train, held_out).message
     assert "fails" in smaller.representative(lambda: 1 / 0, 3, train, held_out).message
+    assert "gives nothing yet" in smaller.representative(lambda: None, 3, train, held_out).message
 
 
 def test_ship_sparsity():

@@ -28,8 +28,8 @@ def loss_scale(scale: object, values: np.ndarray, min_reduction: float = 10.0) -
     if after * min_reduction > before:
         return verdict(False, f"With 2 ** {int(math.log2(scale))}, {after:.1%} of the gradients still round to zero "
                               f"(unscaled: {before:.1%}). Shift them further right: a bigger power of two.")
-    return verdict(True, f"Right: 2 ** {int(math.log2(scale))} loses {after:.2%} of the gradients instead of "
-                         f"{before:.1%}, and none overflows.")
+    return verdict(True, f"Right: 2 ** {int(math.log2(scale))} shifts the small gradients into FP16's range, at "
+                         f"least {min_reduction:g} times fewer round to zero, and none overflows.")
 
 
 def representative(make: object, count: object, train: np.ndarray, held_out: np.ndarray) -> Verdict:
@@ -41,7 +41,11 @@ def representative(make: object, count: object, train: np.ndarray, held_out: np.
     if not isinstance(make, Callable):
         return verdict(False, "`representative` should be a function (def representative(): ... yield ...).")
     try:
-        batches = list(make())
+        made = make()
+        if made is None:
+            return verdict(False, "representative() gives nothing yet: replace the FIXME in its body with a loop that "
+                                  "yields [batch] for each calibration crop.")
+        batches = list(made)
     except Exception as err:  # noqa: BLE001 - the learner's function; its error is the hint
         return verdict(False, f"Calling representative() fails: {type(err).__name__}: {err}")
     if len(batches) != count:
@@ -76,4 +80,4 @@ def ship_sparsity(choice: object, drops: Mapping[float, float], budget: float) -
     better = [s for s, drop in drops.items() if s > choice and drop <= budget]
     if better:
         return verdict(False, f"{choice:.0%} is within budget, but {max(better):.0%} is too, and smaller still.")
-    return verdict(True, f"Right: {choice:.0%} of the weights removed, accuracy within {budget} of the dense model.")
+    return verdict(True, f"Right: the most weights you can remove measured, within the budget of {budget}.")
