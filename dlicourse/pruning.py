@@ -3,8 +3,9 @@
 Keras 3 has no pruning API, so this is the smallest one that teaches seed 000's loop (train, remove the
 small weights, retrain): `prune` sets the smallest share of each kernel to zero and returns the masks;
 `KeepMasks` re-applies them after every training step, because an optimizer step (and Adam's momentum)
-would otherwise grow the removed weights back. Biases and normalisation weights stay: they are few and
-each one matters.
+would otherwise grow the removed weights back. Biases, normalisation weights and small kernels (the
+first convolution on RGB pixels, the final classifier: fewer than `SMALL` weights) stay whole: they hold a
+sliver of the model, and each of their weights carries a lot of it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 PRUNABLE = (keras.layers.Dense, keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
             keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
+SMALL = 1000
 
 
 def _check_sparsity(sparsity: float) -> float:
@@ -25,12 +27,14 @@ def _check_sparsity(sparsity: float) -> float:
     return float(sparsity)
 
 
-def kernels(model: keras.Model) -> list:
-    """The weight matrices that pruning thins out: the kernels of the Dense and convolution layers."""
+def kernels(model: keras.Model, min_size: int = 0) -> list:
+    """The weight matrices that pruning thins out: the kernels of the Dense and convolution layers that
+    hold at least `min_size` weights."""
     found = [weight for layer in _layers(model) if isinstance(layer, PRUNABLE)
-             for weight in layer.trainable_weights if "bias" not in weight.name]
+             for weight in layer.trainable_weights
+             if "bias" not in weight.name and int(np.prod(weight.shape)) >= min_size]
     if not found:
-        raise ValueError(f"{model.name} has no Dense or convolution kernels to prune")
+        raise ValueError(f"{model.name} has no Dense or convolution kernels of {min_size} weights or more to prune")
     return found
 
 
@@ -70,12 +74,12 @@ class Masks(dict):
             weight.assign(keras.ops.convert_to_numpy(weight) * mask)
 
 
-def prune(model: keras.Model, sparsity: float) -> Masks:
-    """Zero the smallest `sparsity` share of every kernel of `model` in place; return the masks, for
-    `KeepMasks` to hold during fine-tuning."""
+def prune(model: keras.Model, sparsity: float, min_size: int = SMALL) -> Masks:
+    """Zero the smallest `sparsity` share of every kernel of `model` with at least `min_size` weights, in
+    place; return the masks, for `KeepMasks` to hold during fine-tuning."""
     sparsity = _check_sparsity(sparsity)
     masks = Masks({weight.path: magnitude_mask(keras.ops.convert_to_numpy(weight), sparsity)
-                   for weight in kernels(model)})
+                   for weight in kernels(model, min_size)})
     masks.apply(model)
     return masks
 
@@ -98,7 +102,8 @@ class KeepMasks(keras.callbacks.Callback):
 
 
 def sparsity(model: keras.Model) -> float:
-    """The share of kernel weights that are exactly zero: what pruning removed, measured on the model."""
+    """The share of all kernel weights (small kernels too) that are exactly zero: what pruning removed,
+    measured on the model."""
     values = [keras.ops.convert_to_numpy(weight).ravel() for weight in kernels(model)]
     flat = np.concatenate(values)
     return float(np.mean(flat == 0))

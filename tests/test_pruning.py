@@ -35,7 +35,7 @@ def test_prune_reaches_the_exact_sparsity_in_every_kernel_and_keeps_biases_and_s
     model = tiny_model()
     shapes = [tuple(w.shape) for w in model.weights]
     biases = [w.numpy().copy() for w in model.weights if "bias" in w.name]
-    masks = pruning.prune(model, share)
+    masks = pruning.prune(model, share, min_size=0)
     assert [tuple(w.shape) for w in model.weights] == shapes
     for weight in pruning.kernels(model):
         values = weight.numpy()
@@ -50,7 +50,7 @@ def test_prune_reaches_the_exact_sparsity_in_every_kernel_and_keeps_biases_and_s
 def test_the_largest_weights_are_the_ones_kept():
     model = tiny_model()
     before = model.layers[-2].kernel.numpy().copy()
-    pruning.prune(model, 0.8)
+    pruning.prune(model, 0.8, min_size=0)
     after = model.layers[-2].kernel.numpy()
     kept = np.abs(before[after != 0])
     assert kept.min() >= np.abs(before[after == 0]).max()
@@ -59,7 +59,7 @@ def test_the_largest_weights_are_the_ones_kept():
 def test_masks_hold_through_fine_tuning_with_keep_masks_and_not_without():
     x, y = data()
     model = tiny_model()
-    masks = pruning.prune(model, 0.9)
+    masks = pruning.prune(model, 0.9, min_size=0)
     before = [w.numpy().copy() for w in pruning.kernels(model)]
     model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[pruning.KeepMasks(masks)])
     after = [w.numpy() for w in pruning.kernels(model)]
@@ -69,7 +69,7 @@ def test_masks_hold_through_fine_tuning_with_keep_masks_and_not_without():
     assert pruning.sparsity(model) == pytest.approx(0.9, abs=0.02)
 
     unmasked = tiny_model()
-    pruning.prune(unmasked, 0.9)
+    pruning.prune(unmasked, 0.9, min_size=0)
     unmasked.fit(x, y, epochs=1, batch_size=16, verbose=0)
     assert pruning.sparsity(unmasked) < 0.5, "without KeepMasks an optimizer grows the weights back"
 
@@ -77,7 +77,7 @@ def test_masks_hold_through_fine_tuning_with_keep_masks_and_not_without():
 def test_a_pruned_model_compresses_smaller():
     model = tiny_model()
     dense = pruning.compressed_bytes(model)
-    pruning.prune(model, 0.9)
+    pruning.prune(model, 0.9, min_size=0)
     assert pruning.compressed_bytes(model) < 0.6 * dense
 
 
@@ -88,7 +88,7 @@ def test_a_bad_sparsity_is_one_clear_error(bad):
 
 
 def test_masks_made_for_another_model_or_shape_are_refused():
-    masks = pruning.prune(tiny_model(), 0.5)
+    masks = pruning.prune(tiny_model(), 0.5, min_size=0)
     other = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, name="elsewhere")])
     with pytest.raises(ValueError, match="masks fit only the model"):
         masks.apply(other)
@@ -104,3 +104,12 @@ def test_a_model_without_kernels_is_refused():
     model = keras.Sequential([keras.Input(shape=(4, 4, 1)), layers.MaxPooling2D()])
     with pytest.raises(ValueError, match="no Dense or convolution kernels"):
         pruning.prune(model, 0.5)
+
+
+def test_small_kernels_stay_whole_by_default():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(40,)), layers.Dense(50), layers.Dense(2)])  # 2,000 and 100 weights
+    masks = pruning.prune(model, 0.5)
+    assert list(masks) == [model.layers[0].kernel.path]
+    assert np.all(model.layers[1].kernel.numpy() != 0)
+    assert pruning.sparsity(model) == pytest.approx(1000 / 2100)
