@@ -41,18 +41,24 @@ def runtime_table(rows: Sequence[Mapping[str, object]], reference: str) -> plt.F
     """Accuracy, file size, latency at batch 1 and best throughput of each variant, as four bar charts
     on the same row order, so what a lever costs and what it buys read side by side."""
     names = [str(r["model"]) for r in rows]
-    panels = [("validation accuracy", "accuracy", (0, 1)), ("file size (kB)", "size kB", None),
-              ("latency at batch 1 (ms)", "latency ms (batch 1)", None), ("best throughput (images/s)",
-                                                                          "best images/s", None)]
+    panels = [("validation accuracy", "accuracy", False), ("file size (kB)", "size kB", False),
+              ("latency at batch 1 (ms, log scale)", "latency ms (batch 1)", True),
+              ("best throughput (images/s, log scale)", "best images/s", True)]
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), sharey=True)
     colors = ["#1f77b4" if reference in n else "#2ca02c" if "int8" in n else "#ff7f0e" for n in names]
-    for ax, (title, key, limits) in zip(axes, panels, strict=True):
+    for ax, (title, key, log) in zip(axes, panels, strict=True):
         values = [float(r[key]) for r in rows]
         ax.barh(names, values, color=colors)
         for y, v in enumerate(values):
-            ax.text(v, y, f" {v:.3g}", va="center", fontsize=8)
+            ax.text(v, y, f" {v:,.0f}" if v >= 100 else f" {v:.3g}", va="center", fontsize=8)
         ax.set_title(title, fontsize=10)
-        ax.set_xlim(*(limits or (0, max(values) * 1.3)))
+        if key == "accuracy":
+            ax.set_xlim(0, 1)
+        elif log:
+            ax.set_xscale("log")
+            ax.set_xlim(min(values) / 2, max(values) * 8)
+        else:
+            ax.set_xlim(0, max(values) * 1.3)
         ax.grid(axis="x", alpha=0.3)
     axes[0].invert_yaxis()
     fig.tight_layout()
