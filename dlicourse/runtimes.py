@@ -10,6 +10,7 @@ caller (02's doggy door) passes the same pixels to every file.
 from __future__ import annotations
 
 import contextlib
+import io as io_module
 import os
 import tempfile
 import time
@@ -26,19 +27,26 @@ PRECISIONS = ("float32", "float16", "int8")
 
 @contextlib.contextmanager
 def _silenced() -> Iterator[None]:
-    """Send what the converter's C++ code prints to file descriptors 1 and 2 to a file; show it only if
-    the conversion fails, as the reason."""
+    """Keep what the converter prints (its C++ code on file descriptors 1 and 2, Keras's export and
+    TensorFlow's logger in Python) out of the notebook; show it only if the conversion fails, as the reason."""
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    level, python_side = logger.level, io_module.StringIO()
     with tempfile.TemporaryFile() as log:
         saved = [os.dup(1), os.dup(2)]
         for fd in (1, 2):
             os.dup2(log.fileno(), fd)
+        logger.setLevel(logging.ERROR)
         try:
-            yield
+            with contextlib.redirect_stdout(python_side), contextlib.redirect_stderr(python_side):
+                yield
         except Exception as err:
             log.seek(0)
-            tail = log.read().decode(errors="replace")[-1500:]
+            tail = (log.read().decode(errors="replace") + python_side.getvalue())[-1500:]
             raise RuntimeError(f"the LiteRT conversion failed: {err}\n{tail}") from err
         finally:
+            logger.setLevel(level)
             for fd, copy in zip((1, 2), saved, strict=True):
                 os.dup2(copy, fd)
                 os.close(copy)
