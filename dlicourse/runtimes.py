@@ -14,6 +14,7 @@ import io as io_module
 import os
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -39,7 +40,9 @@ def _silenced() -> Iterator[None]:
             os.dup2(log.fileno(), fd)
         logger.setLevel(logging.ERROR)
         try:
-            with contextlib.redirect_stdout(python_side), contextlib.redirect_stderr(python_side):
+            with contextlib.redirect_stdout(python_side), contextlib.redirect_stderr(python_side), \
+                    warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "Statistics for quantized inputs": int8 keeps float32 inputs
                 yield
         except Exception as err:
             log.seek(0)
