@@ -74,8 +74,8 @@ def sparsity_curve(sparsities: Sequence[float], without: Sequence[float], finetu
     left.axhspan(dense_accuracy - budget, dense_accuracy, color="#1f77b4", alpha=0.12,
                  label=f"dense model, minus the budget {budget}")
     left.axhline(dense_accuracy, color="#1f77b4", linewidth=1)
-    left.plot(percent, without, "o--", color="#d62728", label="pruned, no fine-tuning")
-    left.plot(percent, finetuned, "o-", color="#2ca02c", label="pruned, fine-tuned with the masks kept")
+    left.plot(percent, without, "o--", color="#d62728", label="pruned in one shot, no fine-tuning")
+    left.plot(percent, finetuned, "o-", color="#2ca02c", label="pruned step by step, fine-tuned with the masks kept")
     left.set(xlabel="weights removed (%)", ylabel="validation accuracy", ylim=(0.4, 1.0),
              title="accuracy against sparsity")
     left.legend(fontsize=8, loc="lower left")
