@@ -27,7 +27,7 @@ PRECISIONS = ("float32", "float16", "int8")
 
 
 @contextlib.contextmanager
-def _silenced() -> Iterator[None]:
+def _silenced(doing: str = "conversion") -> Iterator[None]:
     """Keep what the converter prints (its C++ code on file descriptors 1 and 2, Keras's export and
     TensorFlow's logger in Python) out of the notebook; show it only if the conversion fails, as the reason."""
     import logging
@@ -47,7 +47,7 @@ def _silenced() -> Iterator[None]:
         except Exception as err:
             log.seek(0)
             tail = (log.read().decode(errors="replace") + python_side.getvalue())[-1500:]
-            raise RuntimeError(f"the LiteRT conversion failed: {err}\n{tail}") from err
+            raise RuntimeError(f"the LiteRT {doing} failed: {err}\n{tail}") from err
         finally:
             logger.setLevel(level)
             for fd, copy in zip((1, 2), saved, strict=True):
@@ -92,7 +92,7 @@ class LiteModel:
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"no LiteRT model at {self.path}")
-        with _silenced():
+        with _silenced("loading"):
             self.interpreter = Interpreter(model_path=str(self.path), num_threads=threads or os.cpu_count())
         self._input = self.interpreter.get_input_details()[0]
         self._output = self.interpreter.get_output_details()[0]
@@ -104,8 +104,9 @@ class LiteModel:
         if batch.shape[1:] != self.input_shape[1:]:
             raise ValueError(f"{self.path.name} takes images of shape {self.input_shape[1:]}, got {batch.shape[1:]}")
         if len(batch) != self._batch:  # a new batch size: the runtime plans its memory again
-            self.interpreter.resize_tensor_input(self._input["index"], list(batch.shape))
-            self.interpreter.allocate_tensors()
+            with _silenced("planning"):  # the first plan prints which CPU kernels (XNNPACK) it uses
+                self.interpreter.resize_tensor_input(self._input["index"], list(batch.shape))
+                self.interpreter.allocate_tensors()
             self._batch = len(batch)
         self.interpreter.set_tensor(self._input["index"], batch)
         self.interpreter.invoke()
