@@ -10,9 +10,11 @@ from dlicourse.check.deployment import deployment_model, prepared
 from dlicourse.check.louie import more_data
 from dlicourse.check.mnist import augmented, best_learning_rate, inverted
 from dlicourse.check.segmentation import upsampling
+from dlicourse.check.smaller import loss_scale, representative, ship_sparsity
 from dlicourse.check.transfer import fine_tuning, frozen_head
 from dlicourse.check.welcome import pixel_values
 from dlicourse.check.whales import fully_convolutional
 
 __all__ = ["Verdict", "augmented", "best_learning_rate", "deployment_model", "fine_tuning", "frozen_head",
-           "fully_convolutional", "inverted", "more_data", "pixel_values", "prepared", "upsampling", "whale_classifier"]
+           "fully_convolutional", "inverted", "loss_scale", "more_data", "pixel_values", "prepared", "representative",
+           "ship_sparsity", "upsampling", "whale_classifier"]

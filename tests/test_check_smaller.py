@@ -1,0 +1,49 @@
+"""The checks of 09_smaller_faster: right answers pass, each kind of mistake gets its own hint."""
+
+import numpy as np
+
+from dlicourse import FIXME
+from dlicourse.check import smaller
+
+GRADS = np.concatenate([np.full(90, 2.0 ** -30), np.full(10, 2.0 ** -3)]).astype(np.float32)
+
+
+def test_loss_scale():
+    assert not smaller.loss_scale(FIXME, GRADS)
+    assert "power of two" in smaller.loss_scale(1000, GRADS).message
+    assert "too big" in smaller.loss_scale(2 ** 20, GRADS).message
+    assert "still round to zero" in smaller.loss_scale(2 ** 2, GRADS).message
+    assert smaller.loss_scale(2 ** 12, GRADS)
+    assert "at least 1" in smaller.loss_scale(-4, GRADS).message
+
+
+def test_representative():
+    rng = np.random.default_rng(0)
+    train, held_out = rng.integers(0, 256, (2, 20, 4, 4, 3), dtype=np.uint8)
+
+    def right():
+        for i in range(5):
+            yield [train[i:i + 1].astype("float32")]
+
+    assert smaller.representative(right, 5, train, held_out)
+    assert not smaller.representative(FIXME, 5, train, held_out)
+    assert "yields 5 times" in smaller.representative(right, 6, train, held_out).message
+    assert "validation crops" in smaller.representative(
+        lambda: ([held_out[i:i + 1].astype("float32")] for i in range(3)), 3, train, held_out).message
+    assert "float32 of shape" in smaller.representative(
+        lambda: ([train[i:i + 1]] for i in range(3)), 3, train, held_out).message
+    assert "list with one batch" in smaller.representative(
+        lambda: (train[i:i + 1].astype("float32") for i in range(3)), 3, train, held_out).message
+    assert "changed copies" in smaller.representative(
+        lambda: ([train[i:i + 1].astype("float32") / 255] for i in range(3)), 3, train, held_out).message
+    assert "fails" in smaller.representative(lambda: 1 / 0, 3, train, held_out).message
+    assert "gives nothing yet" in smaller.representative(lambda: None, 3, train, held_out).message
+
+
+def test_ship_sparsity():
+    drops = {0.5: 0.0, 0.8: 0.004, 0.9: 0.008, 0.95: 0.03}
+    assert smaller.ship_sparsity(0.9, drops, 0.01)
+    assert "more than the budget" in smaller.ship_sparsity(0.95, drops, 0.01).message
+    assert "90% is too" in smaller.ship_sparsity(0.5, drops, 0.01).message
+    assert "Pick one of" in smaller.ship_sparsity(0.7, drops, 0.01).message
+    assert not smaller.ship_sparsity(FIXME, drops, 0.01)
