@@ -158,3 +158,12 @@ def test_maps_of_a_batch_are_quick(model, images):
     began = time.perf_counter()
     reference_maps.grad_cam(model, np.repeat(images, 10, axis=0), 0)
     assert time.perf_counter() - began < 30
+
+
+def test_the_lab_uses_its_learners_maps_not_the_reference():
+    """08's measured lesson runs on the learner's occlusion_map and grad_cam; the answers stay out of its imports."""
+    for folder in ("solutions", "labs"):
+        text = (ROOT / folder / "08_what_the_network_sees.ipynb").read_text()
+        assert "reference_maps" not in text, folder
+    import dlicourse.attribution as library
+    assert not hasattr(library, "grad_cam") and not hasattr(library, "occlusion_map")

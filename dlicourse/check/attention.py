@@ -65,7 +65,7 @@ def occlusion(occlusion_map: object) -> Verdict:
     label = int(model.predict(image[None], verbose=0)[0].argmax())
     mine, error = _call(occlusion_map, model, image, label, 8, 4)
     if error == "FIXME":
-        return verdict(False, "`occlusion_map` still uses FIXME: write the loop in its body and run the cell.")
+        return verdict(False, "`occlusion_map` is still FIXME inside: write the loop in its body and run the cell.")
     if error:
         return verdict(False, f"occlusion_map failed on a {SIZE}x{SIZE} photo ({error}).")
     want = reference_maps.occlusion_map(model, image, label, 8, 4)
@@ -93,7 +93,7 @@ def grad_cam(grad_cam: object) -> Verdict:
     classes = np.array([0, 0, 1, 1])  # both classes of both pictures: the losing class has negative evidence
     mine, error = _call(grad_cam, model, images, classes)
     if error == "FIXME":
-        return verdict(False, "`grad_cam` still uses FIXME: write the weighting in its body and run the cell.")
+        return verdict(False, "`grad_cam` is still FIXME inside: write the weighting in its body and run the cell.")
     if error:
         return verdict(False, f"grad_cam failed on four {SIZE}x{SIZE} photos ({error}).")
     want = reference_maps.grad_cam(model, images, classes)
