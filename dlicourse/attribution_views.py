@@ -41,18 +41,21 @@ def overlay(ax: plt.Axes, photo: np.ndarray, heat: np.ndarray | None = None, tit
 
 
 def map_grid(photos: np.ndarray, rows: Mapping[str, np.ndarray], titles: Sequence[str] | None = None,
-             masks: np.ndarray | None = None, size: float = 1.9) -> None:
+             masks: np.ndarray | None = None, size: float = 2.5) -> None:
     """One column per photo, one row per named set of maps (e.g. "big · Grad-CAM"), one colour bar."""
     names = list(rows)
     fig, axes = plt.subplots(len(names) + 1, len(photos), figsize=(len(photos) * size + 1.2, (len(names) + 1) * size),
                              squeeze=False)
     for j, photo in enumerate(photos):
-        overlay(axes[0, j], photo, title=titles[j] if titles else "", mask=None if masks is None else masks[j])
+        title = titles[j] if titles else ""
+        overlay(axes[0, j], photo, title=title.replace(" · ", "\n") if len(title) > 30 else title,
+                mask=None if masks is None else masks[j])
+        axes[0, j].title.set_fontsize(7)
         for i, name in enumerate(names, start=1):
             shown = overlay(axes[i, j], photo, rows[name][j], mask=None if masks is None else masks[j])
     for i, name in enumerate(names, start=1):
-        axes[i, 0].text(-0.08, 0.5, name, transform=axes[i, 0].transAxes, rotation=90, ha="right", va="center",
-                        fontsize=9)
+        axes[i, 0].text(-0.08, 0.5, name.replace(" · ", "\n"), transform=axes[i, 0].transAxes, rotation=90,
+                        ha="right", va="center", fontsize=9)
     axes[0, 0].text(-0.08, 0.5, "photo (dog outlined)" if masks is not None else "photo",
                     transform=axes[0, 0].transAxes, rotation=90, ha="right", va="center", fontsize=9)
     fig.colorbar(shown, ax=axes[1:, :].ravel().tolist(), shrink=0.8, label=HEAT_LABEL)

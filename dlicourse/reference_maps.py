@@ -19,23 +19,22 @@ def occlusion_map(model: keras.Model, image: np.ndarray, label: int, patch: int 
                   grey: float = 127.5) -> np.ndarray:
     """Zeiler & Fergus: how far the probability of `label` drops when a grey square hides each pixel.
 
-    Every position of the square is one photo in a single batch; a pixel's value is the mean drop over
-    the squares that covered it.
+    The photo and every position of the square go through the model in one call; a pixel's
+    value is the mean drop over the squares that covered it.
     """
     image = np.asarray(image, np.float32)
     rows, cols = image.shape[:2]
     if not 0 < patch <= min(rows, cols) or stride < 1:
         raise ValueError(f"patch must be 1..{min(rows, cols)} pixels and stride at least 1, got {patch}, {stride}")
-    tops = list(range(0, rows - patch + 1, stride))
-    lefts = list(range(0, cols - patch + 1, stride))
-    covered = np.repeat(image[None], len(tops) * len(lefts), axis=0)
-    for k, (top, left) in enumerate((t, c) for t in tops for c in lefts):
-        covered[k, top:top + patch, left:left + patch] = grey
-    base = float(model.predict(image[None], verbose=0)[0, label])
-    drops = base - model.predict(covered, batch_size=256, verbose=0)[:, label]
+    places = [(t, c) for t in range(0, rows - patch + 1, stride) for c in range(0, cols - patch + 1, stride)]
+    copies = np.repeat(image[None], len(places) + 1, axis=0)  # copy 0 stays as it is
+    for k, (top, left) in enumerate(places, start=1):
+        copies[k, top:top + patch, left:left + patch] = grey
+    probability = keras.ops.convert_to_numpy(model(copies, training=False))[:, label]
+    drops = probability[0] - probability[1:]
     total, count = np.zeros((rows, cols), np.float32), np.zeros((rows, cols), np.float32)
-    for k, (top, left) in enumerate((t, c) for t in tops for c in lefts):
-        total[top:top + patch, left:left + patch] += drops[k]
+    for (top, left), drop in zip(places, drops, strict=True):
+        total[top:top + patch, left:left + patch] += drop
         count[top:top + patch, left:left + patch] += 1
     return total / np.maximum(count, 1)
 
