@@ -81,9 +81,11 @@ def segmentation_namespace():
 
 
 def sees_namespace():
+    import keras
+
     from dlicourse import attribution
 
-    return {"attribution": attribution}
+    return {"attribution": attribution, "keras": keras}
 
 
 NAMESPACES = {"00_welcome": dict, "08_what_the_network_sees": sees_namespace, "05_segmentation": segmentation_namespace,
