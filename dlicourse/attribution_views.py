@@ -58,7 +58,7 @@ def map_grid(photos: np.ndarray, rows: Mapping[str, np.ndarray], titles: Sequenc
                         ha="right", va="center", fontsize=9)
     axes[0, 0].text(-0.08, 0.5, "photo (dog outlined)" if masks is not None else "photo",
                     transform=axes[0, 0].transAxes, rotation=90, ha="right", va="center", fontsize=9)
-    fig.colorbar(shown, ax=axes[1:, :].ravel().tolist(), shrink=0.8, label=HEAT_LABEL)
+    fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.6, label=HEAT_LABEL)
     plt.show()
 
 
@@ -117,7 +117,7 @@ def style_result(content: np.ndarray, style: np.ndarray, result, size: float = 2
     ax.plot(result.steps, result.content_loss, label="content loss (deep layer)", color="C0")
     ax.set_xlabel("optimisation step")
     ax.set_ylabel("loss (each / its target's size)")
-    ax.set_ylim(bottom=0)
+    ax.set_yscale("log")  # the style loss falls by orders of magnitude; the content loss starts at 0 (not drawn)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
