@@ -83,7 +83,15 @@ def segmentation_namespace():
     return {"size": 128}
 
 
-NAMESPACES = {"00_welcome": dict, "05_segmentation": segmentation_namespace,
+def sees_namespace():
+    import keras
+
+    from dlicourse import attribution
+
+    return {"attribution": attribution, "keras": keras}
+
+
+NAMESPACES = {"00_welcome": dict, "08_what_the_network_sees": sees_namespace, "05_segmentation": segmentation_namespace,
               "02_deployment": deployment_namespace, "06_transfer_learning": transfer_namespace,
               "04_whale_detection": whale_detection_namespace, "07_assessment": assessment_namespace,
               "03_mnist": mnist_namespace, "01_louie": louie_namespace}

@@ -1,3 +1,5 @@
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,37 @@ def test_tiny_split_shows_look_alikes_among_the_other_dogs():
         assert drawn.tobytes() == split["x"][i].tobytes()  # this is the dog in the photo
         breeds.append(dog.breed)
     assert breeds[:2] == ["beagle", "beagle"] and "beagle" not in breeds[2:]
+
+
+# The tiny split at 32 pixels as drawn before the dog masks existed: masks must not change a photo.
+TINY_32_SHA256 = "db38cbfd1ea64ffba88e574f1c49eb204a829045ceed03aa213971d15959673e"
+
+
+def test_masks_come_with_the_same_photos_and_the_same_seed_gives_the_same_masks():
+    with_masks = dogs.make_split("tiny", size=32, masks=True)
+    assert hashlib.sha256(with_masks["x"].tobytes()).hexdigest() == TINY_32_SHA256
+    assert hashlib.sha256(dogs.make_split("tiny", size=32)["x"].tobytes()).hexdigest() == TINY_32_SHA256
+    again = dogs.make_split("tiny", size=32, masks=True)
+    assert with_masks["mask"].shape == (8, 32, 32) and with_masks["mask"].dtype == bool
+    assert np.array_equal(with_masks["mask"], again["mask"])
+    assert not np.array_equal(with_masks["mask"], dogs.make_split("tiny", size=32, seed=1, masks=True)["mask"])
+    assert "mask" not in dogs.make_split("tiny", size=32)
+
+
+def test_a_mask_covers_the_dog_and_leaves_out_what_hides_it():
+    held = dogs.make_split("heldout", size=64, count=40, masks=True)
+    share = held["mask"].mean(axis=(1, 2))
+    assert share.min() > 0.1 and share.max() < 0.9  # a dog, never the whole photo nor nothing
+    # the same pose (the rng is the same up to the occluder), drawn with and without something in front
+    hidden = dogs.render_with_mask(LOUIE, np.random.default_rng(3), 64, occlusion=1.0)[1]
+    clear = dogs.render_with_mask(LOUIE, np.random.default_rng(3), 64, occlusion=0.0)[1]
+    assert np.all(clear[hidden]) and hidden.sum() < clear.sum()
+
+
+def test_louie_dataset_caches_masks_beside_unchanged_photos(data_dir):
+    plain = louie_dataset("tiny", size=24)
+    assert plain.mask is None
+    masked = louie_dataset("tiny", size=24, masks=True)
+    assert masked.x.tobytes() == plain.x.tobytes() and masked.mask.shape == (8, 24, 24)
+    assert len(list(data_dir.glob("dog_masks/*.npz"))) == 1
+    assert np.array_equal(louie_dataset("tiny", size=24, masks=True).mask, masked.mask)

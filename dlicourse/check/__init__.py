@@ -6,6 +6,7 @@ the exercise passes. A check never raises on a learner's mistake: the message is
 
 from dlicourse.check._core import Verdict
 from dlicourse.check.assessment import whale_classifier
+from dlicourse.check.attention import grad_cam, occlusion
 from dlicourse.check.deployment import deployment_model, prepared
 from dlicourse.check.louie import more_data
 from dlicourse.check.mnist import augmented, best_learning_rate, inverted
@@ -16,5 +17,5 @@ from dlicourse.check.welcome import pixel_values
 from dlicourse.check.whales import fully_convolutional
 
 __all__ = ["Verdict", "augmented", "best_learning_rate", "deployment_model", "fine_tuning", "frozen_head",
-           "fully_convolutional", "inverted", "loss_scale", "more_data", "pixel_values", "prepared", "representative",
-           "ship_sparsity", "upsampling", "whale_classifier"]
+           "fully_convolutional", "grad_cam", "inverted", "loss_scale", "more_data", "occlusion", "pixel_values",
+           "prepared", "representative", "ship_sparsity", "upsampling", "whale_classifier"]

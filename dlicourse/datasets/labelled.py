@@ -16,9 +16,10 @@ import numpy as np
 class LabelledImages:
     """Images `x` (uint8, N x h x w x 3) with labels `y` (int64 indexes into `class_names`).
 
-    `origin` says where they come from, in a few words. `kinds` (what each image shows, e.g. "foam")
-    and `files` (where each image was read) are there when the source knows them; `skipped` lists the
-    files of a folder that could not be read, with the reason.
+    `origin` says where they come from, in a few words. `kinds` (what each image shows, e.g. "foam"),
+    `files` (where each image was read) and `mask` (bool, N x h x w: where the object is, e.g. the dog)
+    are there when the source knows them and was asked; `skipped` lists the files of a folder that could
+    not be read, with the reason.
     """
 
     x: np.ndarray
@@ -27,6 +28,7 @@ class LabelledImages:
     origin: str
     kinds: list[str] | None = None
     files: list[Path] | None = None
+    mask: np.ndarray | None = None
     skipped: list[tuple[Path, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -10,9 +10,9 @@ Every image is drawn from its own seed `(seed, split, index)`, so a split is the
 machine and any image can be drawn again alone.
 """
 
-from dlicourse.datasets.dogs.drawing import NEW_SCENES, SCENES, render
+from dlicourse.datasets.dogs.drawing import NEW_SCENES, SCENES, render, render_with_mask
 from dlicourse.datasets.dogs.identities import BREEDS, EAR_SHAPES, LOUIE, SEED, Breed, Dog, breeds, other_dog
 from dlicourse.datasets.dogs.splits import CLASS_NAMES, SPLITS, VERSION, louie_dataset, make_split
 
 __all__ = ["BREEDS", "CLASS_NAMES", "EAR_SHAPES", "LOUIE", "NEW_SCENES", "SCENES", "SEED", "SPLITS", "VERSION",
-           "Breed", "Dog", "breeds", "louie_dataset", "make_split", "other_dog", "render"]
+           "Breed", "Dog", "breeds", "louie_dataset", "make_split", "other_dog", "render", "render_with_mask"]

@@ -197,28 +197,49 @@ def _draw_dog(dog: Dog, s: int, rng: np.random.Generator) -> tuple[np.ndarray, n
     return img, (img.max(axis=2) > 0).astype(np.float32)
 
 
-def _occlude(img: np.ndarray, rng: np.random.Generator) -> None:
-    """Something in front of the dog: a ball, a toy, a branch, or the edge of a chair."""
+def _occlude(img: np.ndarray, rng: np.random.Generator, cover: np.ndarray | None = None) -> None:
+    """Something in front of the dog: a ball, a toy, a branch, or the edge of a chair.
+
+    `cover`, when given, gets the same shape drawn in 1s, so the dog's mask can leave out what hides it.
+    Every draw from `rng` happens in the same order either way, so the photo does not depend on it.
+    """
     s = img.shape[0]
     kind = int(rng.integers(3))
     colour = rng.uniform(20, 240, 3).tolist()
+    canvases = [(img, colour)] + ([(cover, (1.0,))] if cover is not None else [])
     if kind == 0:
-        _ellipse(img, (rng.uniform(0.15, 0.85) * s, rng.uniform(0.55, 0.95) * s), (s * rng.uniform(0.08, 0.14),) * 2,
-                 colour)
+        centre = (rng.uniform(0.15, 0.85) * s, rng.uniform(0.55, 0.95) * s)
+        radius = s * rng.uniform(0.08, 0.14)
+        for canvas, c in canvases:
+            _ellipse(canvas, centre, (radius,) * 2, c)
     elif kind == 1:
         x = rng.uniform(0, 0.8) * s
-        cv2.line(img, (int(x), 0), (int(x + rng.uniform(-0.3, 0.3) * s), s), colour, int(s * rng.uniform(0.03, 0.07)),
-                 cv2.LINE_AA)
+        end = int(x + rng.uniform(-0.3, 0.3) * s)
+        width = int(s * rng.uniform(0.03, 0.07))
+        for canvas, c in canvases:
+            cv2.line(canvas, (int(x), 0), (end, s), c, width, cv2.LINE_AA)
     else:
         side = rng.random() < 0.5
         width = rng.uniform(0.12, 0.22) * s
         x0, x1 = (0, int(width)) if side else (int(s - width), s)
-        cv2.rectangle(img, (x0, int(rng.uniform(0.3, 0.7) * s)), (x1, s), colour, -1)
+        top = int(rng.uniform(0.3, 0.7) * s)
+        for canvas, c in canvases:
+            cv2.rectangle(canvas, (x0, top), (x1, s), c, -1)
 
 
 def render(dog: Dog, rng: np.random.Generator, size: int = 128, scene: str | None = None,
            occlusion: float = 0.3) -> np.ndarray:
     """One photo of `dog` as uint8 RGB (size, size, 3): the identity fixed, everything else drawn from `rng`."""
+    return render_with_mask(dog, rng, size, scene, occlusion)[0]
+
+
+def render_with_mask(dog: Dog, rng: np.random.Generator, size: int = 128, scene: str | None = None,
+                     occlusion: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    """The photo `render` draws, and where the dog is in it: a bool (size, size) mask of its visible pixels.
+
+    The mask is the dog's silhouette less whatever stands in front of it, at half-coverage or more of a
+    pixel. It takes no draws from `rng`, so the photo is the same bytes as `render` gives for that `rng`.
+    """
     s = 2 * size
     scene = scene or str(rng.choice(SCENES))
     background = _background(scene, s, rng)
@@ -231,8 +252,9 @@ def render(dog: Dog, rng: np.random.Generator, size: int = 128, scene: str | Non
     dog_rgb = cv2.warpAffine(dog_rgb, warp, (s, s))
     alpha = cv2.warpAffine(alpha, warp, (s, s))[..., None]
     img = background * (1 - alpha) + dog_rgb * alpha
+    cover = np.zeros((s, s), np.float32)
     if rng.random() < occlusion:
-        _occlude(img, rng)
+        _occlude(img, rng, cover)
     # light from one side, brightness, and the colour cast of the light or the camera
     ramp = np.linspace(-1, 1, s, dtype=np.float32)
     direction = rng.uniform(0, 2 * np.pi)
@@ -241,4 +263,5 @@ def render(dog: Dog, rng: np.random.Generator, size: int = 128, scene: str | Non
     img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
     img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.3) * size / 128)
     img += rng.normal(0, rng.uniform(1, 8), img.shape).astype(np.float32)
-    return np.clip(np.round(img), 0, 255).astype(np.uint8)
+    visible = cv2.resize(alpha[..., 0] * (1 - cover), (size, size), interpolation=cv2.INTER_AREA)
+    return np.clip(np.round(img), 0, 255).astype(np.uint8), visible >= 0.5

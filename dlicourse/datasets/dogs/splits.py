@@ -10,7 +10,7 @@ import numpy as np
 
 from dlicourse import seeds
 from dlicourse.datasets._cache import cached
-from dlicourse.datasets.dogs.drawing import NEW_SCENES, SCENES, render
+from dlicourse.datasets.dogs.drawing import NEW_SCENES, SCENES, render_with_mask
 from dlicourse.datasets.dogs.identities import LOUIE, SEED, other_dog
 from dlicourse.datasets.labelled import LabelledImages
 
@@ -18,10 +18,17 @@ CLASS_NAMES = ["louie", "not louie"]
 VERSION = 3  # bump whenever the drawing changes: caches of older drawings are then not used
 # (3: the tiny split's "not louie" photos are half beagle look-alikes, half other breeds)
 SPLITS = {"tiny": 8, "big": 2400, "heldout": 240}
+# The dog masks are cached apart from the photos: adding them changed no photo, so VERSION (which the
+# shipped dog base records) and every cached photo stay valid. Bump MASK_VERSION when the masks change.
+MASK_VERSION = 1
 
 
-def make_split(split: str, size: int = 128, seed: int = SEED, count: int | None = None) -> dict[str, np.ndarray]:
+def make_split(split: str, size: int = 128, seed: int = SEED, count: int | None = None,
+               masks: bool = False) -> dict[str, np.ndarray]:
     """Draw a split (no cache): half Louie, half other dogs, in a shuffled order fixed by the seed.
+
+    With `masks`, also "mask": where the dog is in each photo (bool, N x size x size), from the same
+    drawing, so the photos are the same bytes with or without it.
 
     `tiny` and `big` show the training scenes; `heldout` shows only scenes that they never do, and
     other dogs drawn from a different stream, so no image or dog outside Louie is shared. In `tiny`, as in
@@ -37,6 +44,7 @@ def make_split(split: str, size: int = 128, seed: int = SEED, count: int | None 
     labels = np.tile([0, 1], count // 2).astype(np.int64)
     labels = labels[seeds.stream(seed, split).permutation(count)]
     images = np.empty((count, size, size, 3), np.uint8)
+    dog_masks = np.empty((count, size, size), bool)
     others = np.cumsum(labels) - 1  # the how-manieth other dog each photo shows
     for i, label in enumerate(labels):
         rng = seeds.stream(seed, split, i)
@@ -46,16 +54,34 @@ def make_split(split: str, size: int = 128, seed: int = SEED, count: int | None 
             dog = other_dog(rng, lookalike=1.0 if others[i] < count // 4 else 0.0)
         else:
             dog = other_dog(rng)
-        images[i] = render(dog, rng, size, scene=str(rng.choice(scenes)))
-    return {"x": images, "y": labels}
+        images[i], dog_masks[i] = render_with_mask(dog, rng, size, scene=str(rng.choice(scenes)))
+    return {"x": images, "y": labels, **({"mask": dog_masks} if masks else {})}
 
 
-def louie_dataset(split: str, size: int = 128, seed: int = SEED) -> LabelledImages:
-    """The Louie lab's `tiny`, `big` or `heldout` photos, drawn on first use and then cached."""
+def louie_dataset(split: str, size: int = 128, seed: int = SEED, masks: bool = False) -> LabelledImages:
+    """The Louie lab's `tiny`, `big` or `heldout` photos, drawn on first use and then cached.
+
+    With `masks`, each photo's dog mask too (`.mask`: True where the dog shows), drawn once with the photos
+    and cached beside them.
+    """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
     if not 16 <= size <= 512:
         raise ValueError(f"size must be between 16 and 512 pixels, got {size}")
-    arrays = cached("dogs", VERSION, {"split": split, "size": size, "seed": seed},
-                    lambda: make_split(split, size, seed))
-    return LabelledImages(arrays["x"], arrays["y"].astype(np.int64), list(CLASS_NAMES), f"{split} photos")
+    params = {"split": split, "size": size, "seed": seed}
+    arrays = cached("dogs", VERSION, params, lambda: make_split(split, size, seed))
+    mask = None
+    if masks:
+        mask = cached("dog_masks", MASK_VERSION, {**params, "drawing_version": VERSION},
+                      lambda: _masks_of(arrays["x"], split, size, seed))["mask"]
+    return LabelledImages(arrays["x"], arrays["y"].astype(np.int64), list(CLASS_NAMES), f"{split} photos",
+                          mask=mask)
+
+
+def _masks_of(photos: np.ndarray, split: str, size: int, seed: int) -> dict[str, np.ndarray]:
+    """The split's masks, drawn again with its photos; they must match the cached photos byte for byte."""
+    drawn = make_split(split, size, seed, masks=True)
+    if drawn["x"].tobytes() != photos.tobytes():
+        raise RuntimeError(f"the cached {split!r} photos differ from today's drawing: the drawing changed "
+                           "without a new dogs.VERSION. Bump it (and pretrain the dog base again).")
+    return {"mask": drawn["mask"]}
