@@ -1,6 +1,7 @@
 """Every solution notebook, executed by nbval with the fast profile: it runs, its marked outputs match
 what is stored, its lesson assertions hold, and it records exactly the figures its issue names."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -49,7 +50,7 @@ def test_solution_runs_fast_and_matches_its_stored_outputs(path, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
          "-p", "no:xdist", "--nbval-cell-timeout", str(profiles.cell_timeout("fast")), "-q", path.name],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900)
+        cwd=tmp_path, capture_output=True, text=True, timeout=900, env={**os.environ, "DLICOURSE_BATCH": "1"})
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     recorded = figures.read(out)
     assert set(recorded) == FIGURES.get(path.stem, set()), "recorded figures differ from the issue's names"
