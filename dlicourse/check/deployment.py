@@ -5,9 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 from dlicourse.images import resize
 
 
+@exercise('02_deployment',
+          'Resize each photo on its own: [resize(p, size) for p in photos].',
+          'np.stack(...) turns that list into one batch.',
+          'Nothing else: no / 255, no channel swap; the model does the rest.')
 def prepared(photos: np.ndarray, right: np.ndarray, size: tuple[int, int]) -> Verdict:
     """`right` holds each photo resized to `size`, still RGB and 0-255, as the model was trained."""
     if (failed := missing(right=right)) is not None:
@@ -27,6 +32,10 @@ def prepared(photos: np.ndarray, right: np.ndarray, size: tuple[int, int]) -> Ve
     return verdict(True, f"Right: {len(batch)} photos at {size[0]}x{size[1]}, RGB, 0-255, as in training.")
 
 
+@exercise('02_deployment',
+          'keras.Sequential([...]) takes layers and whole models alike.',
+          'First keras.Input(shape=(None, None, 3)): any height and width.',
+          'Then layers.Resizing(*size), then the trained `model`.')
 def deployment_model(deployed: object, model: object, size: tuple[int, int]) -> Verdict:
     """`deployed` takes an RGB photo of any size and answers as `model` does on the photo at `size`."""
     if (failed := missing(deployed=deployed)) is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 
 
 def _shares_photos(x: np.ndarray, other: np.ndarray) -> bool:
@@ -12,6 +13,9 @@ def _shares_photos(x: np.ndarray, other: np.ndarray) -> bool:
     return any(photo.tobytes() in seen for photo in np.ascontiguousarray(x))
 
 
+@exercise('01_louie',
+          'dogs.louie_dataset(split) loads one split by its name.',
+          'The big split is called "big".')
 def more_data(train: object, tiny: object, heldout: object, min_photos: int = 2000) -> Verdict:
     """`train` must be many balanced photos of the size the network takes, none of them held out."""
     if (failed := missing(train=train)) is not None:

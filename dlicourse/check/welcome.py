@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 
 
+@exercise('00_welcome',
+          'Each pixel holds three numbers: red, green, blue.',
+          'Multiply height, width and 3.')
 def pixel_values(pixel_values: object, height: int = 128, width: int = 128) -> Verdict:
     if (failed := missing(pixel_values=pixel_values)) is not None:
         return failed
