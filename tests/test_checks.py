@@ -17,7 +17,8 @@ def mnist_namespace():
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (40, 28, 28, 1), dtype=np.uint8)
     y = np.arange(40) % 10
-    return {"mnist": Split(x, y, x[:10], y[:10], "test"), "sweep": {0.1: 0.11, 0.01: 0.95, 0.001: 0.97}}
+    return {"mnist": Split(x, y, x[:10], y[:10], "test"), "x_fit": x, "y_fit": y,
+            "sweep": {0.1: 0.11, 0.01: 0.95, 0.001: 0.97}}
 
 
 def assessment_namespace():

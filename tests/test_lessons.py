@@ -69,3 +69,17 @@ def test_a_figure_without_a_target_is_a_one_line_error():
 def test_outside_a_kernel_is_a_batch_run(monkeypatch):
     monkeypatch.delenv(lessons.BATCH_ENV, raising=False)
     assert lessons.batch_run()
+
+
+@pytest.mark.parametrize("notebook", sorted(lessons._table()))
+def test_every_figure_a_lesson_cell_passes_has_a_target(notebook):
+    import ast
+
+    cells = json.loads((ROOT / "solutions" / f"{notebook}.ipynb").read_text())["cells"]
+    source = next("".join(c["source"]) for c in cells if c.get("id") == "lesson")
+    call = next(node for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.Call) and ast.unparse(node.func) == "dlicourse.lesson")
+    figures = {k.arg: 0.0 for k in call.keywords if k.arg != "claims"}
+    assert figures, "a lesson holds the run to at least one measured figure"
+    for profile in ("workshop", "fast"):
+        assert len(lessons.rows(notebook, profile, figures, {})) == len(figures)
