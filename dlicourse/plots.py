@@ -210,6 +210,7 @@ class LiveHistory(keras.callbacks.Callback):
         self.figure = Figure(figsize=(10, 3.5))
         self._handle = None
         self._drawn_at = -np.inf
+        self._draw_seconds = 0.0
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._handle = None  # each `fit` shows its figure below its own cell
@@ -218,7 +219,8 @@ class LiveHistory(keras.callbacks.Callback):
         for key, value in (logs or {}).items():
             self.epochs.setdefault(key, []).append(epoch + 1)
             self.values.setdefault(key, []).append(float(value))
-        if _in_kernel() and time.monotonic() - self._drawn_at >= self.min_seconds:
+        # drawing never takes more than a sixth of the time, even on a slow or busy machine
+        if _in_kernel() and time.monotonic() - self._drawn_at >= max(self.min_seconds, 5 * self._draw_seconds):
             self.draw()
 
     def on_train_end(self, logs: dict | None = None) -> None:
@@ -226,6 +228,7 @@ class LiveHistory(keras.callbacks.Callback):
 
     def draw(self) -> None:
         """Redraw the curves so far; in a kernel, show them in place of this `fit`'s previous drawing."""
+        began = time.monotonic()
         self.figure.clear()
         axes = self.figure.subplots(1, len(_panels(self.metric)), squeeze=False)[0]
         _curves(axes, self.epochs, self.values, "C0", None, self.metric)
@@ -241,6 +244,7 @@ class LiveHistory(keras.callbacks.Callback):
             self._handle = display(self.figure, display_id=True)
         else:
             self._handle.update(self.figure)
+        self._draw_seconds = time.monotonic() - began
 
 
 def draw_scene(ax: plt.Axes, image: np.ndarray, truth: np.ndarray | None = None, boxes: np.ndarray | None = None,

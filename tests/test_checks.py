@@ -47,8 +47,11 @@ def deployment_namespace():
     model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
                               keras.layers.Dense(2, activation="softmax")])
     photos = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    timings = [{"batch size": 1, "latency ms": 5.0, "images/s": 200.0},
+               {"batch size": 64, "latency ms": 80.0, "images/s": 800.0},
+               {"batch size": 256, "latency ms": 400.0, "images/s": 640.0}]
     return {"keras": keras, "layers": keras.layers, "model": model, "size": (16, 16), "photos": photos,
-            "resize": resize}
+            "resize": resize, "timings": timings, "latency_budget_ms": 100}
 
 
 def transfer_namespace():
@@ -207,3 +210,14 @@ def test_a_solution_shows_the_code_not_the_stub(capsys):
     check.learning_curve.solution()
     shown = capsys.readouterr().out
     assert "build_model()" in shown and "FIXME" not in shown
+
+
+def test_batch_sizes_explain_the_trade_off(capsys):
+    timings = deployment_namespace()["timings"]
+    assert check.batch_sizes(1, 64, timings, 100)
+    for reason, (door, archive, budget) in {"over the door's budget": (1, 64, 2),
+                                             "waiting for 64 dogs": (64, 64, 100),
+                                             "another batch size sorts clearly more": (1, 256, 100),
+                                             "not in the measured table": (3, 64, 100)}.items():
+        assert not check.batch_sizes(door, archive, timings, budget)
+        assert reason in capsys.readouterr().out, reason

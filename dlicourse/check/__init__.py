@@ -6,7 +6,7 @@ the exercise passes. A check never raises on a learner's mistake: the message is
 
 from dlicourse.check._core import Verdict
 from dlicourse.check.assessment import whale_classifier
-from dlicourse.check.deployment import deployment_model, prepared
+from dlicourse.check.deployment import batch_sizes, deployment_model, prepared
 from dlicourse.check.louie import learning_curve
 from dlicourse.check.mnist import augmented, best_learning_rate, inverted
 from dlicourse.check.segmentation import upsampling
@@ -14,6 +14,6 @@ from dlicourse.check.transfer import fine_tuning, frozen_head
 from dlicourse.check.welcome import edge_kernel
 from dlicourse.check.whales import fully_convolutional
 
-__all__ = ["Verdict", "augmented", "best_learning_rate", "deployment_model", "edge_kernel", "fine_tuning",
-           "frozen_head", "fully_convolutional", "inverted", "learning_curve", "prepared", "upsampling",
+__all__ = ["Verdict", "augmented", "batch_sizes", "best_learning_rate", "deployment_model", "edge_kernel",
+           "fine_tuning", "frozen_head", "fully_convolutional", "inverted", "learning_curve", "prepared", "upsampling",
            "whale_classifier"]
