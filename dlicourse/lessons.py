@@ -38,6 +38,20 @@ KIND_NOTE = ("Some of your numbers differ from the workshop's. If you changed a 
              "seeing. To see the workshop's lesson, put the parameters cell back and run all cells again.")
 
 
+class Held:
+    """Whether the lesson held: truthy or not, and shown as nothing when a cell ends with the call (the
+    table has said it already)."""
+
+    def __init__(self, held: bool):
+        self.held = held
+
+    def __bool__(self) -> bool:
+        return self.held
+
+    def _ipython_display_(self) -> None:
+        """Nothing: the table above is the answer."""
+
+
 class LessonMissed(AssertionError):
     """A batch run (CI) measured figures that no longer show the lesson."""
 
@@ -69,7 +83,7 @@ def rows(notebook: str, profile: str, figures: Mapping[str, float],
 
 
 def lesson(notebook: str, profile: str = BASE_PROFILE, claims: Mapping[str, bool] | None = None,
-           **figures: float) -> bool:
+           **figures: float) -> Held:
     """Show this run's figures beside the workshop's targets as a table; True when every line holds.
 
     `figures` are named for their targets (`big_heldout_accuracy=0.96` is held to
@@ -83,8 +97,8 @@ def lesson(notebook: str, profile: str = BASE_PROFILE, claims: Mapping[str, bool
     missed = [what for what, *_, held in table if not held]
     if not missed:
         print("The lesson holds.")
-        return True
+        return Held(True)
     if batch_run():
         raise LessonMissed(f"{notebook} ({profile}): the lesson does not hold for {', '.join(missed)}")
     print(KIND_NOTE)
-    return False
+    return Held(False)

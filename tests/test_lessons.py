@@ -83,3 +83,10 @@ def test_every_figure_a_lesson_cell_passes_has_a_target(notebook):
     assert figures, "a lesson holds the run to at least one measured figure"
     for profile in ("workshop", "fast"):
         assert len(lessons.rows(notebook, profile, figures, {})) == len(figures)
+
+
+def test_a_cell_ending_in_the_lesson_call_shows_only_the_table():
+    from IPython.core.formatters import DisplayFormatter
+
+    held = dlicourse.lesson("01_louie", "workshop", tiny_train_accuracy=1.0)
+    assert held and DisplayFormatter().format(held) == ({}, {})
