@@ -49,7 +49,8 @@ def accuracy_axis(ax: plt.Axes, label: str = "accuracy") -> None:
 
 def epoch_axis(ax: plt.Axes) -> None:
     """Whole-number epoch ticks: there is no epoch 2.5."""
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    ax.set_xlim(0.5, max(ax.get_xlim()[1], 1.5))  # one epoch: tick 1, not 0.995 to 1.005
     ax.set_xlabel("epoch")
 
 

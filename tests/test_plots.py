@@ -147,3 +147,10 @@ def test_pictures_draw_signed_maps_around_zero(monkeypatch):
     assert len(figures[0].axes) == 5 and not photo.images[0].colorbar  # two colour bars, none for the photo
     assert edges.images[0].get_clim() == (-2.0, 2.0) and edges.images[0].get_cmap().name == "RdBu_r"
     assert relu.images[0].get_clim() == (0, 3.0) and relu.images[0].get_cmap().name == "gray"
+
+
+def test_a_single_epoch_gets_one_whole_tick(monkeypatch):
+    figures = shown(monkeypatch)
+    plots.history({"rate 0.1": {"accuracy": [0.1], "val_accuracy": [0.12], "loss": [9.0]}})
+    ticks = [t for t in figures[0].axes[0].get_xticks() if 0.5 <= t <= figures[0].axes[0].get_xlim()[1]]
+    assert ticks == [1.0]
