@@ -9,8 +9,8 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from dlicourse.course import record, start  # noqa: E402
-from dlicourse.lessons import targets  # noqa: E402
+from dlicourse.lessons import lesson, targets  # noqa: E402
 from dlicourse.placeholders import FIXME  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["FIXME", "record", "start", "targets", "__version__"]
+__all__ = ["FIXME", "lesson", "record", "start", "targets", "__version__"]

@@ -24,8 +24,16 @@ def start(output_dir: str | os.PathLike, seed: int = 0, profile: str = "workshop
     return out
 
 
+class Recorded(float):
+    """A recorded figure: a plain float, except that a cell ending in `record(...)` does not echo it, since
+    `record` has already printed it with its name."""
+
+    def _ipython_display_(self) -> None:
+        """Nothing: the name and value are printed once, by `record`."""
+
+
 def record(name: str, value: float) -> float:
     """Keep one figure that proves the lesson, for the notebook's reader and for `dlicourse run`."""
     value = figures.add(name, value)
     print(f"{name} = {value:.4g}")
-    return value
+    return Recorded(value)

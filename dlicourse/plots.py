@@ -10,11 +10,19 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 
 def image_grid(images: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 10,
                size: float = 1.3, title_colors: Sequence[str] | None = None) -> None:
     """Show images in a grid; one-channel images in gray, with 0 drawn black and 255 white."""
+    _grid(images, titles, ncols, size, title_colors)
+    plt.show()
+
+
+def _grid(images: np.ndarray, titles: Sequence[str] | None, ncols: int, size: float,
+          title_colors: Sequence[str] | None) -> Figure:
     images = np.asarray(images)
     nrows = max(1, -(-len(images) // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False)
@@ -29,23 +37,149 @@ def image_grid(images: np.ndarray, titles: Sequence[str] | None = None, ncols: i
         if titles is not None:
             ax.set_title(titles[i], fontsize=8, color=title_colors[i] if title_colors else "black")
     fig.tight_layout()
-    plt.show()
+    return fig
 
 
-def history(histories: Mapping[str, object], metric: str = "accuracy") -> None:
-    """Training and validation curves of several `model.fit` histories, one colour each."""
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+def accuracy_axis(ax: plt.Axes, label: str = "accuracy") -> None:
+    """Accuracy on a fixed 0-1 scale, so two figures compare at a glance and 0.500-0.504 looks flat."""
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_ylabel(label)
+
+
+def epoch_axis(ax: plt.Axes) -> None:
+    """Whole-number epoch ticks: there is no epoch 2.5."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    ax.set_xlim(0.5, max(ax.get_xlim()[1], 1.5))  # one epoch: tick 1, not 0.995 to 1.005
+    ax.set_xlabel("epoch")
+
+
+def _panels(metric: str) -> list[str]:
+    """What the curves show: the metric (0-1) beside the loss, or the loss alone."""
+    return [metric] if metric == "loss" else [metric, "loss"]
+
+
+def _curves(axes: Sequence[plt.Axes], epochs: Mapping[str, Sequence[int]], values: Mapping[str, Sequence[float]],
+            color: str, name: str | None, metric: str) -> None:
+    for ax, key in zip(axes, _panels(metric), strict=True):
+        for prefix, style in (("", "-"), ("val_", "--")):
+            if prefix + key in values:
+                ax.plot(epochs[prefix + key], values[prefix + key], style, marker=".", color=color,
+                        label=name if prefix == "" else None)
+
+
+def _finish_curves(axes: Sequence[plt.Axes], metric: str, training: str, validation: str, named: bool) -> None:
+    accuracy, loss = axes[0], axes[-1]
+    if metric != "loss":
+        accuracy_axis(accuracy, metric)
+    loss.set_ylabel("loss")
+    loss.set_ylim(bottom=0)
+    for ax in axes:
+        epoch_axis(ax)
+        ax.grid(alpha=0.3)
+    styles = [Line2D([], [], color="gray", linestyle="-", label=training),
+              Line2D([], [], color="gray", linestyle="--", label=validation)]
+    models = accuracy.get_legend_handles_labels()[0] if named else []
+    accuracy.legend(handles=models + styles, fontsize=8, loc="lower right")
+
+
+def history(histories: Mapping[str, object], metric: str = "accuracy", training: str = "training set",
+            validation: str = "validation set") -> None:
+    """Accuracy (0-1) beside loss for several `model.fit` histories: one colour per model, solid lines on
+    the training set, dashed on the validation set."""
+    fig, axes = plt.subplots(1, len(_panels(metric)), figsize=(5 * len(_panels(metric)), 3.5), squeeze=False)
+    axes = axes[0]
     for (name, h), color in zip(histories.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"],
                                 strict=False):
         values = getattr(h, "history", h)
-        epochs = np.arange(1, len(values[metric]) + 1)
-        ax.plot(epochs, values[metric], color=color, label=f"{name} (train)")
-        if f"val_{metric}" in values:
-            ax.plot(epochs, values[f"val_{metric}"], color=color, linestyle="--", label=f"{name} (validation)")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(metric)
+        epochs = {key: list(range(1, len(v) + 1)) for key, v in values.items()}
+        _curves(axes, epochs, values, color, name, metric)
+    _finish_curves(axes, metric, training, validation, named=True)
+    fig.tight_layout()
+    plt.show()
+
+
+def said_titles(predicted: Sequence[int], confidence: Sequence[float], truth: Sequence[int],
+                class_names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Titles "said X (p%) · truly Y", a wrong answer marked ✗, and their colours (red when wrong)."""
+    titles, colors = [], []
+    for said, sure, true in zip(predicted, confidence, truth, strict=True):
+        wrong = int(said) != int(true)
+        mark = "✗ " if wrong else ""
+        titles.append(f"{mark}said {class_names[int(said)]} ({sure:.0%}) ·\ntruly {class_names[int(true)]}")
+        colors.append("red" if wrong else "green")
+    return titles, colors
+
+
+def predictions(images: np.ndarray, predicted: Sequence[int], confidence: Sequence[float], truth: Sequence[int],
+                class_names: Sequence[str], ncols: int = 5, size: float = 2.0) -> None:
+    """Images with what the model said, how sure it was and the truth; wrong answers framed in red."""
+    titles, colors = said_titles(predicted, confidence, truth, class_names)
+    fig = _grid(images, titles, ncols, size, colors)
+    for ax, color in zip((ax for ax in fig.axes if ax.images), colors, strict=False):
+        if color == "red":
+            ax.axis("on")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set(color="red", linewidth=3)
+    plt.show()
+
+
+def learning_curve(sizes: Sequence[int], accuracies: Sequence[float], label: str = "held-out photos",
+                   chance: float | None = 0.5) -> None:
+    """Held-out accuracy (0-1) against the number of training examples, on a log scale."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(sizes, accuracies, "o-", label=label)
+    for n, a in zip(sizes, accuracies, strict=True):
+        ax.annotate(f"{a:.0%}", (n, a), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+    if chance is not None:
+        ax.axhline(chance, color="gray", linestyle=":", label="a coin toss")
+    ax.set_xscale("log")
+    ax.set_xticks(list(sizes), [f"{n:,}" for n in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("training photos")
+    accuracy_axis(ax, "accuracy on held-out photos")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    plt.show()
+
+
+def heat_maps(images: np.ndarray, maps: Sequence[np.ndarray], titles: Sequence[str], ncols: int = 4,
+              size: float = 2.6, label: str = "drop in probability") -> None:
+    """Each image with a heat map laid over it (one shared 0-1 colour scale, with its colour bar)."""
+    nrows = -(-len(images) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size + 1, nrows * size * 1.1), squeeze=False)
+    shown = None
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, heat, title in zip(axes.flat, images, maps, titles, strict=False):
+        ax.imshow(image)
+        h, w = image.shape[:2]
+        shown = ax.imshow(np.clip(heat, 0, 1), cmap="inferno", alpha=0.6, vmin=0, vmax=1, extent=(0, w, h, 0))
+        ax.set_title(title, fontsize=8)
+    if shown is not None:
+        fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, label=label)
+    plt.show()
+
+
+def pictures(images: Sequence[np.ndarray], titles: Sequence[str], size: float = 2.4) -> None:
+    """Images of any range side by side, each on its own scale: photos as they are, one-channel maps in
+    gray (zero black), signed maps blue-white-red around zero, each with a colour bar."""
+    fig, axes = plt.subplots(1, len(images), figsize=(len(images) * size, size * 1.05), squeeze=False)
+    for ax, image, title in zip(axes.flat, images, titles, strict=True):
+        image = np.asarray(image)
+        if image.ndim == 3 and image.shape[-1] == 3:
+            ax.imshow(image.astype("uint8") if image.max() > 1 else image)
+        else:
+            image = image[..., 0] if image.ndim == 3 else image
+            signed = image.min() < 0
+            top = float(np.abs(image).max()) or 1.0
+            shown = ax.imshow(image, cmap="RdBu_r" if signed else "gray", vmin=-top if signed else 0, vmax=top)
+            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03)
+        ax.set_title(title, fontsize=9)
+        ax.axis("off")
     fig.tight_layout()
     plt.show()
 
@@ -67,15 +201,17 @@ class LiveHistory(keras.callbacks.Callback):
     on from epoch n; `validation_freq` leaves gaps that the dashed line bridges.
     """
 
-    def __init__(self, name: str = "model", metric: str = "accuracy", validation: str = "validation",
-                 min_seconds: float = 1.0):
+    def __init__(self, name: str = "model", metric: str = "accuracy", validation: str = "validation set",
+                 min_seconds: float = 1.0, training: str = "training set"):
         super().__init__()
         self.name, self.metric, self.validation, self.min_seconds = name, metric, validation, min_seconds
+        self.training = training
         self.epochs: dict[str, list[int]] = {}
         self.values: dict[str, list[float]] = {}
-        self.figure = Figure(figsize=(7, 3.5))
+        self.figure = Figure(figsize=(10, 3.5))
         self._handle = None
         self._drawn_at = -np.inf
+        self._draw_seconds = 0.0
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._handle = None  # each `fit` shows its figure below its own cell
@@ -84,7 +220,8 @@ class LiveHistory(keras.callbacks.Callback):
         for key, value in (logs or {}).items():
             self.epochs.setdefault(key, []).append(epoch + 1)
             self.values.setdefault(key, []).append(float(value))
-        if _in_kernel() and time.monotonic() - self._drawn_at >= self.min_seconds:
+        # drawing never takes more than a sixth of the time, even on a slow or busy machine
+        if _in_kernel() and time.monotonic() - self._drawn_at >= max(self.min_seconds, 5 * self._draw_seconds):
             self.draw()
 
     def on_train_end(self, logs: dict | None = None) -> None:
@@ -92,16 +229,12 @@ class LiveHistory(keras.callbacks.Callback):
 
     def draw(self) -> None:
         """Redraw the curves so far; in a kernel, show them in place of this `fit`'s previous drawing."""
+        began = time.monotonic()
         self.figure.clear()
-        ax = self.figure.add_subplot()
-        for key, style, label in ((self.metric, "-", "train"), (f"val_{self.metric}", "--", self.validation)):
-            if key in self.values:
-                ax.plot(self.epochs[key], self.values[key], style, marker=".", color="C0",
-                        label=f"{self.name} ({label})")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(self.metric)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        axes = self.figure.subplots(1, len(_panels(self.metric)), squeeze=False)[0]
+        _curves(axes, self.epochs, self.values, "C0", None, self.metric)
+        _finish_curves(axes, self.metric, self.training, self.validation, named=False)
+        self.figure.suptitle(self.name, fontsize=10)
         self.figure.tight_layout()
         self._drawn_at = time.monotonic()
         if not _in_kernel():
@@ -112,6 +245,7 @@ class LiveHistory(keras.callbacks.Callback):
             self._handle = display(self.figure, display_id=True)
         else:
             self._handle.update(self.figure)
+        self._draw_seconds = time.monotonic() - began
 
 
 def draw_scene(ax: plt.Axes, image: np.ndarray, truth: np.ndarray | None = None, boxes: np.ndarray | None = None,

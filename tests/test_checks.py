@@ -4,8 +4,6 @@ The exercise cells are taken from the notebooks themselves (matched by cell id),
 the notebooks. Each notebook with exercises supplies a small namespace for its cells below.
 """
 
-import dataclasses
-
 import nbformat
 import numpy as np
 import pytest
@@ -19,7 +17,8 @@ def mnist_namespace():
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (40, 28, 28, 1), dtype=np.uint8)
     y = np.arange(40) % 10
-    return {"mnist": Split(x, y, x[:10], y[:10], "test"), "sweep": {0.1: 0.11, 0.01: 0.95, 0.001: 0.97}}
+    return {"mnist": Split(x, y, x[:10], y[:10], "test"), "x_fit": x, "y_fit": y,
+            "sweep": {0.1: 0.11, 0.01: 0.95, 0.001: 0.97}}
 
 
 def assessment_namespace():
@@ -48,8 +47,11 @@ def deployment_namespace():
     model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
                               keras.layers.Dense(2, activation="softmax")])
     photos = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    timings = [{"batch size": 1, "latency ms": 5.0, "images/s": 200.0},
+               {"batch size": 64, "latency ms": 80.0, "images/s": 800.0},
+               {"batch size": 256, "latency ms": 400.0, "images/s": 640.0}]
     return {"keras": keras, "layers": keras.layers, "model": model, "size": (16, 16), "photos": photos,
-            "resize": resize}
+            "resize": resize, "timings": timings, "latency_budget_ms": 100}
 
 
 def transfer_namespace():
@@ -75,8 +77,20 @@ def louie_namespace():
         x = np.random.default_rng(list(SPLITS).index(split)).integers(0, 256, (n, 8, 8, 3), dtype=np.uint8)
         return LabelledImages(x, np.arange(n) % 2, CLASS_NAMES, f"{split} photos")
 
+    class Network:
+        """Learns as much as its photos allow: held-out accuracy grows with the photos it was fit on."""
+
+        def fit(self, x, y, **_):
+            self.seen = len(x)
+
+        def evaluate(self, x, y, verbose=0):
+            return [0.1, min(0.97, 0.5 + self.seen / 5000)]
+
+    import time
+
     return {"dogs": types.SimpleNamespace(louie_dataset=louie_dataset), "tiny": louie_dataset("tiny"),
-            "heldout": louie_dataset("heldout")}
+            "heldout": louie_dataset("heldout"), "train": louie_dataset("big"), "build_model": Network,
+            "big_epochs": 1, "batch_size": 32, "time": time, "train_seconds": 0.0}
 
 
 def segmentation_namespace():
@@ -154,14 +168,64 @@ def test_upsampling_explains_shapes_that_do_not_come_back():
     assert not check.upsampling(3, 3, 16, 8, image_size=128)   # 128 does not divide by 27
 
 
-def test_more_data_explains_the_wrong_photos(capsys):
-    ns = louie_namespace()
-    tiny, heldout, louie_dataset = ns["tiny"], ns["heldout"], ns["dogs"].louie_dataset
-    big = louie_dataset("big")
-    assert check.more_data(big, tiny, heldout)
-    assert not check.more_data(tiny, tiny, heldout)
-    assert not check.more_data(heldout, tiny, heldout)
-    assert "held-out" in capsys.readouterr().out
-    assert not check.more_data(dataclasses.replace(big, x=big.x[:, :4, :4]), tiny, heldout)  # another size
-    assert not check.more_data(dataclasses.replace(big, y=np.zeros_like(big.y)), tiny, heldout)  # one class only
-    assert not check.more_data(big.x, tiny, heldout)  # photos without labels
+def test_learning_curve_explains_what_is_missing_and_never_the_answer(capsys):
+    good = {8: 0.5, 50: 0.6, 200: 0.8, 800: 0.9, 2400: 0.96}
+    assert check.learning_curve(good, 2400)
+    assert not check.learning_curve({8: 0.5, FIXME: FIXME}, 2400)
+    assert "still FIXME" in capsys.readouterr().out
+    cases = {"draw a line, not a curve": {8: 0.5, 2400: 0.96},
+             "start with a handful": {100: 0.6, 200: 0.8, 800: 0.9, 2400: 0.96},
+             "go up to all of them": {8: 0.5, 50: 0.6, 200: 0.8, 800: 0.9},
+             "holds only 2400": {**good, 5000: 0.97},
+             "run from 0 to 1": {**good, 2400: 96},
+             "a new build_model()": {n: 0.5 for n in good}}
+    for reason, curve in cases.items():
+        assert not check.learning_curve(curve, 2400)
+        assert reason in capsys.readouterr().out, reason
+    assert not check.learning_curve([0.5, 0.9], 2400)
+
+
+def test_edge_kernel_wants_a_vertical_edge_finder(capsys):
+    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    assert check.edge_kernel(sobel)
+    for reason, kernel in {"3 rows of 3": np.ones((2, 2)), "answers 0 to every edge": np.zeros((3, 3)),
+                           "add up to 0": sobel + 1, "horizontal edge": sobel.T}.items():
+        assert not check.edge_kernel(kernel)
+        assert reason in capsys.readouterr().out, reason
+
+
+CHECKS = [name for name in check.__all__ if name != "Verdict"]
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_each_check_hints_one_step_at_a_time_then_shows_the_solution_from_its_source(name, capsys):
+    helper = getattr(check, name)
+    helper.hint.given = 0
+    for _ in helper.hint.hints:
+        helper.hint()
+    helper.hint()
+    lines = capsys.readouterr().out.splitlines()
+    n = len(helper.hint.hints)
+    assert n >= 2 and [line.split(":")[0] for line in lines[:n]] == [f"Hint {i} of {n}" for i in range(1, n + 1)]
+    assert lines[n] == f"That was the last hint. `check.{name}.solution()` shows the solution."
+    helper.solution()
+    shown = capsys.readouterr().out
+    assert shown.startswith("One solution (from solutions/") and "SOLUTION" not in shown and "STUB" not in shown
+    assert len(shown.splitlines()) > 2
+
+
+def test_a_solution_shows_the_code_not_the_stub(capsys):
+    check.learning_curve.solution()
+    shown = capsys.readouterr().out
+    assert "build_model()" in shown and "FIXME" not in shown
+
+
+def test_batch_sizes_explain_the_trade_off(capsys):
+    timings = deployment_namespace()["timings"]
+    assert check.batch_sizes(1, 64, timings, 100)
+    for reason, (door, archive, budget) in {"over the door's budget": (1, 64, 2),
+                                             "waiting for 64 dogs": (64, 64, 100),
+                                             "another batch size sorts clearly more": (1, 256, 100),
+                                             "not in the measured table": (3, 64, 100)}.items():
+        assert not check.batch_sizes(door, archive, timings, budget)
+        assert reason in capsys.readouterr().out, reason

@@ -35,3 +35,13 @@ def test_record_rejects_bad_figures(tmp_path, name, value, message):
 def test_start_says_which_profile_runs(tmp_path, capsys):
     course.start(tmp_path / "nb", profile="fast")
     assert "Profile fast; outputs go to" in capsys.readouterr().out
+
+
+def test_a_cell_ending_in_record_shows_the_figure_once(tmp_path, capsys):
+    from IPython.core.formatters import DisplayFormatter
+
+    course.start(tmp_path)
+    value = record("loss", 1.5145049)
+    assert value == pytest.approx(1.5145049) and value * 2 == pytest.approx(3.0290098)
+    assert DisplayFormatter().format(value) == ({}, {})  # IPython echoes nothing after the printed line
+    assert capsys.readouterr().out.endswith("loss = 1.515\n")

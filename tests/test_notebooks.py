@@ -1,6 +1,7 @@
 """Every solution notebook, executed by nbval with the fast profile: it runs, its marked outputs match
 what is stored, its lesson assertions hold, and it records exactly the figures its issue names."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from dlicourse import figures
 from dlicourse.instructor import profiles
 
 FIGURES = {
+    "00_welcome": {"loss_before", "loss_after"},
     "01_louie": {"tiny_train_accuracy", "tiny_heldout_accuracy", "big_heldout_accuracy", "train_seconds"},
     "02_deployment": {"latency_ms_batch1", "throughput_best_images_per_s", "best_batch_size",
                       "mismatch_changed_prediction"},
@@ -56,11 +58,11 @@ def test_solution_runs_fast_and_matches_its_stored_outputs(path, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
          "-p", "no:xdist", "--nbval-cell-timeout", str(profiles.cell_timeout("fast")), "-q", path.name],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900)
+        cwd=tmp_path, capture_output=True, text=True, timeout=900, env={**os.environ, "DLICOURSE_BATCH": "1"})
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     recorded = figures.read(out)
     assert set(recorded) == FIGURES.get(path.stem, set()), "recorded figures differ from the issue's names"
 
 
 def test_every_solution_declares_its_figures():
-    assert {p.stem for p in SOLUTIONS} <= set(FIGURES) | {"00_welcome"}
+    assert {p.stem for p in SOLUTIONS} <= set(FIGURES)

@@ -33,9 +33,11 @@ def test_live_history_draws_once_at_the_end_outside_a_notebook(capsys):
     x, y = np.random.default_rng(0).normal(size=(16, 4)), np.arange(16) % 2
     live = plots.LiveHistory("tiny", validation="held-out")
     tiny_model().fit(x, y, epochs=2, validation_data=(x, y), callbacks=[live], verbose=0)
-    lines = live.figure.axes[0].get_lines()
-    assert [line.get_label() for line in lines] == ["tiny (train)", "tiny (held-out)"]
-    assert list(lines[0].get_xdata()) == [1, 2]
+    accuracy, loss = live.figure.axes[:2]
+    assert [t.get_text() for t in accuracy.get_legend().get_texts()] == ["training set", "held-out"]
+    assert list(accuracy.get_lines()[0].get_xdata()) == [1, 2]
+    assert accuracy.get_ylim() == (-0.02, 1.02) and loss.get_ylabel() == "loss"
+    assert live.figure.texts[0].get_text() == "tiny"  # the model's name is the title, not in every label
     assert capsys.readouterr().out == ""  # nothing printed: no figure repr, no per-epoch lines
 
 
@@ -59,7 +61,8 @@ def test_history_draws_train_and_validation_per_run(monkeypatch):
     monkeypatch.setattr(plt, "show", lambda: None)
     plots.history({"small": {"accuracy": [0.5, 0.7], "val_accuracy": [0.4, 0.6]}, "full": {"accuracy": [0.6, 0.9]}})
     ax = plt.gcf().axes[0]
-    assert [line.get_label() for line in ax.get_lines()] == ["small (train)", "small (validation)", "full (train)"]
+    assert [line.get_linestyle() for line in ax.get_lines()] == ["-", "--", "-"]
+    assert [line.get_label() for line in ax.get_lines()][::2] == ["small", "full"]
     assert list(ax.get_lines()[0].get_xdata()) == [1, 2]
     plt.close("all")
 
@@ -77,3 +80,77 @@ def test_a_scene_shows_its_heat_map_over_the_image_with_truth_and_found_boxes(mo
     assert [p.get_edgecolor()[:3] for p in ax.patches] == [(0.0, 1.0, 0.0), (1.0, 0.6470588235294118, 0.0)]
     assert ax.get_title() == "scene 0"
     plt.close("all")
+
+
+def shown(monkeypatch):
+    """The figure each plot would show, kept instead of shown."""
+    import matplotlib.pyplot as plt
+
+    figures = []
+    monkeypatch.setattr(plt, "show", lambda: figures.append(plt.gcf()))
+    return figures
+
+
+def test_history_puts_loss_beside_accuracy_on_a_fixed_scale_with_whole_epochs(monkeypatch):
+    figures = shown(monkeypatch)
+    h = {"accuracy": [0.5, 0.502, 0.504], "val_accuracy": [0.5, 0.5, 0.503], "loss": [0.7, 0.69, 0.68],
+         "val_loss": [0.71, 0.7, 0.7]}
+    plots.history({"8 photos": h, "2,400 photos": h}, validation="held-out photos")
+    accuracy, loss = figures[0].axes
+    assert accuracy.get_ylim() == (-0.02, 1.02)  # 0.500-0.504 stays flat, as it is
+    assert all(float(t).is_integer() for t in accuracy.get_xticks())
+    assert [t.get_text() for t in accuracy.get_legend().get_texts()] == [
+        "8 photos", "2,400 photos", "training set", "held-out photos"]
+    assert loss.get_ylabel() == "loss" and len(loss.get_lines()) == 4
+
+
+def test_a_loss_history_is_one_panel(monkeypatch):
+    figures = shown(monkeypatch)
+    plots.history({"a": {"loss": [1.0, 0.5]}}, metric="loss")
+    assert len(figures[0].axes) == 1 and figures[0].axes[0].get_ylabel() == "loss"
+
+
+def test_prediction_titles_say_what_was_said_and_the_truth_and_mark_the_wrong_ones(monkeypatch):
+    titles, colors = plots.said_titles([0, 1], [0.97, 0.6], [0, 0], ["louie", "not louie"])
+    assert titles == ["said louie (97%) ·\ntruly louie", "✗ said not louie (60%) ·\ntruly louie"]
+    assert colors == ["green", "red"]
+    figures = shown(monkeypatch)
+    plots.predictions(np.zeros((2, 8, 8, 3), np.uint8), [0, 1], [0.97, 0.6], [0, 0], ["louie", "not louie"], ncols=2)
+    right, wrong = figures[0].axes
+    assert wrong.spines["left"].get_edgecolor()[:3] == (1.0, 0.0, 0.0) and wrong.title.get_color() == "red"
+    assert not right.axison
+
+
+def test_learning_curve_reads_sizes_and_accuracy_at_a_glance(monkeypatch):
+    figures = shown(monkeypatch)
+    plots.learning_curve([8, 50, 2400], [0.5, 0.7, 0.97])
+    ax = figures[0].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["8", "50", "2,400"]
+    assert ax.get_ylim() == (-0.02, 1.02) and ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["held-out photos", "a coin toss"]
+
+
+def test_heat_maps_share_one_scale_with_a_colour_bar(monkeypatch):
+    figures = shown(monkeypatch)
+    images = np.zeros((2, 16, 16, 3), np.uint8)
+    plots.heat_maps(images, [np.zeros((4, 4)), np.ones((4, 4))], ["a", "b"], ncols=2)
+    axes = figures[0].axes
+    assert len(axes) == 3 and axes[-1].get_ylabel() == "drop in probability"
+    assert [ax.images[1].get_clim() for ax in axes[:2]] == [(0, 1), (0, 1)]
+
+
+def test_pictures_draw_signed_maps_around_zero(monkeypatch):
+    figures = shown(monkeypatch)
+    plots.pictures([np.zeros((8, 8, 3), np.uint8), np.array([[-2.0, 1.0]]), np.array([[0.0, 3.0]])],
+                   ["photo", "edges", "relu"])
+    photo, edges, relu = figures[0].axes[:3]
+    assert len(figures[0].axes) == 5 and not photo.images[0].colorbar  # two colour bars, none for the photo
+    assert edges.images[0].get_clim() == (-2.0, 2.0) and edges.images[0].get_cmap().name == "RdBu_r"
+    assert relu.images[0].get_clim() == (0, 3.0) and relu.images[0].get_cmap().name == "gray"
+
+
+def test_a_single_epoch_gets_one_whole_tick(monkeypatch):
+    figures = shown(monkeypatch)
+    plots.history({"rate 0.1": {"accuracy": [0.1], "val_accuracy": [0.12], "loss": [9.0]}})
+    ticks = [t for t in figures[0].axes[0].get_xticks() if 0.5 <= t <= figures[0].axes[0].get_xlim()[1]]
+    assert ticks == [1.0]

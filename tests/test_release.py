@@ -98,3 +98,35 @@ def test_every_lab_has_exercises_and_no_solution_code():
     for lab in sorted((ROOT / "labs").glob("*.ipynb")):
         text = lab.read_text()
         assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text, lab.name
+
+
+STUB_SOURCE = ("### BEGIN SOLUTION: one model per size\n### STUB\n# curve = {}\n# for n in FIXME:\n"
+               "#     curve[n] = FIXME\n### END STUB\ncurve = {}\nfor n in [8, 50]:\n    curve[n] = n / 100\n"
+               "### END SOLUTION\ncheck.learning_curve(curve)\n")
+
+
+def test_a_stub_keeps_the_shape_of_a_hard_exercise():
+    out = rel.strip_regions(STUB_SOURCE, "t")
+    assert out == ("# FIXME: one model per size\ncurve = {}\nfor n in FIXME:\n    curve[n] = FIXME\n"
+                   "check.learning_curve(curve)\n")
+    compile(out, "t", "exec")
+
+
+def test_a_broken_stub_is_named():
+    with pytest.raises(rel.ReleaseError, match=r"t \(line 1\): the solution's stub is broken"):
+        rel.strip_regions(STUB_SOURCE.replace("# for n in FIXME:", "# for n in FIXME"), "t")
+    with pytest.raises(rel.ReleaseError, match="never closed"):
+        rel.strip_regions(STUB_SOURCE.replace("### END STUB\n", ""), "t")
+
+
+def test_release_check_guards_a_stub(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "labs").mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(STUB_SOURCE)]
+    nbformat.write(nb, tmp_path / "solutions" / "x.ipynb")
+    rel.release(tmp_path)
+    assert rel.release(tmp_path, check=True) == []
+    nb.cells[0].source = STUB_SOURCE.replace("curve[n] = FIXME", "curve[n] = 0")
+    nbformat.write(nb, tmp_path / "solutions" / "x.ipynb")
+    assert any("labs/x.ipynb differs" in p for p in rel.release(tmp_path, check=True))

@@ -7,15 +7,15 @@ the exercise passes. A check never raises on a learner's mistake: the message is
 from dlicourse.check._core import Verdict
 from dlicourse.check.assessment import whale_classifier
 from dlicourse.check.attention import grad_cam, occlusion
-from dlicourse.check.deployment import deployment_model, prepared
-from dlicourse.check.louie import more_data
+from dlicourse.check.deployment import batch_sizes, deployment_model, prepared
+from dlicourse.check.louie import learning_curve
 from dlicourse.check.mnist import augmented, best_learning_rate, inverted
 from dlicourse.check.segmentation import upsampling
 from dlicourse.check.smaller import loss_scale, representative, ship_sparsity
 from dlicourse.check.transfer import fine_tuning, frozen_head
-from dlicourse.check.welcome import pixel_values
+from dlicourse.check.welcome import edge_kernel
 from dlicourse.check.whales import fully_convolutional
 
-__all__ = ["Verdict", "augmented", "best_learning_rate", "deployment_model", "fine_tuning", "frozen_head",
-           "fully_convolutional", "grad_cam", "inverted", "loss_scale", "more_data", "occlusion", "pixel_values",
-           "prepared", "representative", "ship_sparsity", "upsampling", "whale_classifier"]
+__all__ = ["Verdict", "augmented", "batch_sizes", "best_learning_rate", "deployment_model", "edge_kernel",
+           "fine_tuning", "frozen_head", "fully_convolutional", "grad_cam", "inverted", "learning_curve", "loss_scale",
+           "occlusion", "prepared", "representative", "ship_sparsity", "upsampling", "whale_classifier"]

@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 
 
+@exercise('07_assessment',
+          'Start with keras.Input(shape=(crop_size, crop_size, 3)) and layers.Rescaling(1 / 255).',
+          'Two or three blocks of layers.Conv2D(filters, 3, activation="relu") and layers.MaxPooling2D().',
+          'End with layers.GlobalAveragePooling2D() and layers.Dense(2, activation="softmax").')
 def whale_classifier(model: object, size: int) -> Verdict:
     """The model takes raw 0-255 RGB crops of `size` pixels and gives one score per class (face, not_face)."""
     if (failed := missing(model=model)) is not None:

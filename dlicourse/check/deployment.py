@@ -5,9 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 from dlicourse.images import resize
 
 
+@exercise('02_deployment',
+          'Resize each photo on its own: [resize(p, size) for p in photos].',
+          'np.stack(...) turns that list into one batch.',
+          'Nothing else: no / 255, no channel swap; the model does the rest.')
 def prepared(photos: np.ndarray, right: np.ndarray, size: tuple[int, int]) -> Verdict:
     """`right` holds each photo resized to `size`, still RGB and 0-255, as the model was trained."""
     if (failed := missing(right=right)) is not None:
@@ -27,6 +32,10 @@ def prepared(photos: np.ndarray, right: np.ndarray, size: tuple[int, int]) -> Ve
     return verdict(True, f"Right: {len(batch)} photos at {size[0]}x{size[1]}, RGB, 0-255, as in training.")
 
 
+@exercise('02_deployment',
+          'keras.Sequential([...]) takes layers and whole models alike.',
+          'First keras.Input(shape=(None, None, 3)): any height and width.',
+          'Then layers.Resizing(*size), then the trained `model`.')
 def deployment_model(deployed: object, model: object, size: tuple[int, int]) -> Verdict:
     """`deployed` takes an RGB photo of any size and answers as `model` does on the photo at `size`."""
     if (failed := missing(deployed=deployed)) is not None:
@@ -49,3 +58,33 @@ def deployment_model(deployed: object, model: object, size: tuple[int, int]) -> 
         return verdict(False, "On a photo already at the model's size, `deployed` should answer exactly as "
                               "`model` does: add only the Resizing layer in front of it.")
     return verdict(True, "Right: any size in, the trained model's answer out; nobody can forget to resize.")
+
+
+@exercise("02_deployment",
+          "The door has one dog in front of it at a time: how many photos can it put in a batch?",
+          "Its batch must also answer within latency_budget_ms: read the latency column.",
+          "The archive has millions of photos and nobody waits for one: read the images/s column.")
+def batch_sizes(door_batch_size: object, archive_batch_size: object, timings: list[dict],
+                latency_budget_ms: float) -> Verdict:
+    """The door: batch 1 within the latency budget; the archive: the batch size with the most images/s."""
+    if (failed := missing(door_batch_size=door_batch_size, archive_batch_size=archive_batch_size)) is not None:
+        return failed
+    table = {t["batch size"]: t for t in timings}
+    for name, chosen in (("door_batch_size", door_batch_size), ("archive_batch_size", archive_batch_size)):
+        if chosen not in table:
+            return verdict(False, f"`{name}` = {chosen} is not in the measured table: pick one of its batch sizes.")
+    door = table[door_batch_size]
+    if door["latency ms"] > latency_budget_ms:
+        return verdict(False, f"A batch of {door_batch_size} takes {door['latency ms']} ms, over the door's "
+                              f"budget of {latency_budget_ms} ms: the dog would be kept waiting.")
+    if door_batch_size != 1:
+        return verdict(False, f"A batch of {door_batch_size} means waiting for {door_batch_size} dogs before the "
+                              "door answers the first one: the door sees one dog at a time.")
+    fastest = max(t["images/s"] for t in timings)
+    if table[archive_batch_size]["images/s"] < 0.95 * fastest:
+        return verdict(False, f"A batch of {archive_batch_size} sorts {table[archive_batch_size]['images/s']} "
+                              "photos a second; another batch size sorts clearly more. Nobody waits for one "
+                              "archive photo: only the photos per second count.")
+    return verdict(True, f"Right: the door answers one dog in {door['latency ms']} ms; the archive sorts "
+                         f"{table[archive_batch_size]['images/s']} photos a second in batches of "
+                         f"{archive_batch_size}, each call slower but many photos at once.")

@@ -1,38 +1,46 @@
-"""The check of 01_louie's exercise: the same network, more data."""
+"""The check of 01_louie's exercise: the learning curve, the same network on more and more photos."""
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Mapping
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
+from dlicourse.placeholders import FIXME, is_placeholder
 
 
-def _shares_photos(x: np.ndarray, other: np.ndarray) -> bool:
-    seen = {photo.tobytes() for photo in np.ascontiguousarray(other)}
-    return any(photo.tobytes() in seen for photo in np.ascontiguousarray(x))
+def _unfilled(curve: object) -> bool:
+    """True while the curve, or a size or an accuracy in it, is still the placeholder."""
+    if isinstance(curve, Mapping):
+        return any(map(is_placeholder, [*curve.keys(), *curve.values()]))
+    return is_placeholder(curve)
 
 
-def more_data(train: object, tiny: object, heldout: object, min_photos: int = 2000) -> Verdict:
-    """`train` must be many balanced photos of the size the network takes, none of them held out."""
-    if (failed := missing(train=train)) is not None:
+@exercise("01_louie",
+          "Each size gets its own new network: call build_model() inside the loop.",
+          "train.x[:n] and train.y[:n] are the first n photos and their labels; fit on them for big_epochs.",
+          "curve[n] is model.evaluate(heldout.x, heldout.y, verbose=0)[1], the accuracy on the held-out photos.",
+          "Sizes from a handful to every photo, e.g. 8, 50, 200, 800 and len(train).")
+def learning_curve(curve: object, train_size: int) -> Verdict:
+    """`curve` maps each training-set size to the held-out accuracy of a network trained on that many photos."""
+    if (failed := missing(curve=FIXME if _unfilled(curve) else curve)) is not None:
         return failed
-    if not (hasattr(train, "x") and hasattr(train, "y")):
-        return verdict(False, "`train` should be photos with labels, `.x` and `.y`, as `dogs.louie_dataset(...)` "
-                              "returns.")
-    x, y = np.asarray(train.x), np.asarray(train.y)
-    if len(x) != len(y):
-        return verdict(False, f"`train` has {len(x)} photos but {len(y)} labels.")
-    if x.shape[1:] != tiny.x.shape[1:]:
-        return verdict(False, f"These photos are {'x'.join(map(str, x.shape[1:]))}; the network takes "
-                              f"{'x'.join(map(str, tiny.x.shape[1:]))}, like the tiny set: leave `size` as it was.")
-    if _shares_photos(x, heldout.x):
-        return verdict(False, "`train` holds held-out photos. They must stay unseen, or their accuracy "
-                              "proves nothing: train on the `big` split.")
-    if len(x) < min_photos:
-        return verdict(False, f"{len(x)} photos is still few: the `big` split has thousands.")
-    counts = np.bincount(y, minlength=2)
-    if counts.min() < 0.4 * len(y):
-        return verdict(False, f"{counts[0]} photos of Louie and {counts[1]} of other dogs: a lopsided set "
-                              "teaches the network to guess the bigger class.")
-    return verdict(True, f"Right: {len(x):,} photos, {counts[0]:,} of Louie and {counts[1]:,} of other dogs, "
-                         "for the same network.")
+    if not isinstance(curve, Mapping):
+        return verdict(False, "`curve` should be a dict: each training-set size -> its held-out accuracy.")
+    sizes = sorted(curve)
+    if len(sizes) < 4:
+        return verdict(False, f"{len(sizes)} sizes draw a line, not a curve: try at least 4.")
+    if sizes[-1] > train_size:
+        return verdict(False, f"{sizes[-1]} photos: the big set holds only {train_size}.")
+    if sizes[0] > 50:
+        return verdict(False, f"The smallest set has {sizes[0]} photos: start with a handful, where it fails.")
+    if sizes[-1] < train_size:
+        return verdict(False, f"The largest set has {sizes[-1]} photos: go up to all of them, len(train).")
+    accuracies = [float(curve[n]) for n in sizes]
+    if not all(0 <= a <= 1 for a in accuracies):
+        return verdict(False, "Accuracies run from 0 to 1: take model.evaluate(heldout.x, heldout.y)[1].")
+    if accuracies[-1] < accuracies[0] + 0.1:
+        return verdict(False, f"{sizes[-1]} photos did no better than {sizes[0]}: did each size get a new "
+                              "build_model() and its own first n photos?")
+    return verdict(True, f"Right: {sizes[0]} photos give {accuracies[0]:.0%} on new photos, "
+                         f"{sizes[-1]:,} give {accuracies[-1]:.0%}.")

@@ -7,8 +7,12 @@ from collections.abc import Mapping
 import numpy as np
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 
 
+@exercise('03_mnist',
+          '`sweep` maps each rate to its validation accuracy.',
+          'max(sweep, key=sweep.get) is the rate whose accuracy is largest.')
 def best_learning_rate(best_learning_rate: float, sweep: Mapping[float, float]) -> Verdict:
     """`sweep` maps each learning rate tried to its validation accuracy."""
     if (failed := missing(best_learning_rate=best_learning_rate)) is not None:
@@ -22,6 +26,9 @@ def best_learning_rate(best_learning_rate: float, sweep: Mapping[float, float]) 
     return verdict(True, f"Right: {best} gave the best validation accuracy ({sweep[best]:.1%}).")
 
 
+@exercise('03_mnist',
+          'NumPy does arithmetic on every pixel of an array at once.',
+          'The pixels run 0 to 255: black 0 becomes 255, white 255 becomes 0.')
 def inverted(x: np.ndarray, x_inverted: np.ndarray) -> Verdict:
     if (failed := missing(x_inverted=x_inverted)) is not None:
         return failed
@@ -44,6 +51,10 @@ def _pairs(x: np.ndarray, y: np.ndarray) -> list[bytes]:
     return sorted(row.tobytes() + bytes([int(label)]) for row, label in zip(flat, y, strict=True))
 
 
+@exercise('03_mnist',
+          'np.concatenate([a, b]) puts the images of b after those of a.',
+          'The images: the training images, then their inverses (255 - pixel).',
+          'The labels: the same labels, twice.')
 def augmented(x: np.ndarray, y: np.ndarray, x_augmented: np.ndarray, y_augmented: np.ndarray) -> Verdict:
     if (failed := missing(x_augmented=x_augmented, y_augmented=y_augmented)) is not None:
         return failed

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 
 
+@exercise('05_segmentation',
+          'Each convolution with stride s divides the size by s; three of them divide it by s**3.',
+          'The transposed convolution must multiply it back by the same factor: its stride.',
+          'Its kernel must be at least as big as its stride, or the output has gaps; twice the stride is usual.')
 def upsampling(down_kernel_size: int, down_strides: int, up_kernel_size: int, up_strides: int,
                image_size: int = 128, downsampling_layers: int = 3) -> Verdict:
     """`downsampling_layers` Conv2D layers with `down_strides`, then one Conv2DTranspose back to full size.

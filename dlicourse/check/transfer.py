@@ -6,8 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 
 
+@exercise('06_transfer_learning',
+          "Frozen means training may not change the base's weights.",
+          'The head is one layers.Dense with one unit per class and a softmax.')
 def frozen_head(base_trainable: Any, head: Any, n_classes: int) -> Verdict:
     """`base_trainable` is what the lab sets `base.trainable` to; `head` is the new classifier layer."""
     if (failed := missing(base_trainable=base_trainable, head=head)) is not None:
@@ -29,6 +33,10 @@ def frozen_head(base_trainable: Any, head: Any, n_classes: int) -> Verdict:
                          "weights that training will change.")
 
 
+@exercise('06_transfer_learning',
+          "bases.top_block(base) names the last block; its layers' names start with it.",
+          'A list comprehension over base.layers picks their names.',
+          'A gentle rate is 10 to 100 times smaller than learning_rate.')
 def fine_tuning(base: Any, fine_tune_layers: Sequence[str] | Any, fine_tune_learning_rate: Any,
                 learning_rate: float, top_block: tuple[str, ...]) -> Verdict:
     """`fine_tune_layers` names the base's layers to unfreeze; `top_block` their name prefixes."""

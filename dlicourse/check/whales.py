@@ -5,10 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 
 TOLERANCE = 1e-4
 
 
+@exercise('04_whale_detection',
+          'fc1 looks at the whole feature map at once: a Conv2D whose kernel is feature_shape[:2].',
+          "fc2 looks at fc1's outputs only: a 1x1 Conv2D.",
+          'Call each new layer on x first (that builds it), then set_weights with the dense kernel reshaped.')
 def fully_convolutional(classifier: object, fcn: object) -> Verdict:
     """`fcn` must take scenes of any size and give, at every window position, the classifier's scores."""
     if (failed := missing(fcn=fcn)) is not None:

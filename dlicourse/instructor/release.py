@@ -3,14 +3,14 @@
 A solution region is a run of lines between `### BEGIN SOLUTION` and `### END SOLUTION` (an optional
 hint may follow BEGIN), or a whole code cell tagged `solution`. In the lab, each region becomes a
 FIXME placeholder that keeps the code's shape: every name the region assigns is still assigned, to
-FIXME, so the cells after it read the same and the learner sees exactly what to produce.
+FIXME, so the cells after it read the same and the learner sees exactly what to produce. A region that
+opens with a `### STUB` block gets that stub instead (see `dlicourse.solutions`).
 """
 
 from __future__ import annotations
 
 import ast
 import copy
-import re
 import textwrap
 from pathlib import Path
 
@@ -19,9 +19,8 @@ import nbstripout
 
 from dlicourse import files
 from dlicourse.paths import project_root
+from dlicourse.solutions import BEGIN, END, split_stub
 
-BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION\b[:\s]*(?P<hint>.*?)\s*$")
-END = re.compile(r"^\s*### END SOLUTION\s*$")
 SOLUTION_TAG = "solution"
 CHECK_TAG = "nbval-check-output"
 DEFAULT_HINT = "replace FIXME with your code"
@@ -66,6 +65,19 @@ def placeholder(region: list[str], indent: str, hint: str) -> list[str]:
     return lines
 
 
+def _lab_region(region: list[str], indent: str, hint: str, origin: str) -> list[str]:
+    """The region's hand-written stub where it has one (it must be valid Python), else its placeholder."""
+    try:
+        stub, code = split_stub(region)
+        if stub is not None:
+            ast.parse(textwrap.dedent("\n".join(stub)))
+    except (ValueError, SyntaxError) as err:
+        raise ReleaseError(f"{origin}: the solution's stub is broken: {err}") from None
+    if stub is None:
+        return placeholder(code, indent, hint)
+    return [f"{indent}# FIXME: {hint or DEFAULT_HINT}", *stub]
+
+
 def strip_regions(source: str, origin: str) -> str:
     """`source` with each solution region replaced by its placeholder."""
     out: list[str] = []
@@ -86,7 +98,7 @@ def strip_regions(source: str, origin: str) -> str:
             j += 1
         if j == len(lines):
             raise ReleaseError(f"{origin}: '### BEGIN SOLUTION' on line {i + 1} is never closed")
-        out += placeholder(lines[i + 1 : j], begin["indent"], begin["hint"])
+        out += _lab_region(lines[i + 1 : j], begin["indent"], begin["hint"], f"{origin} (line {i + 1})")
         i = j + 1
     return "\n".join(out) + ("\n" if source.endswith("\n") else "")
 

@@ -144,6 +144,7 @@ def execute(path: Path, executed: Path, parameters: dict[str, Any], timeout: int
     failed = executed.with_suffix(".failed.ipynb")
     failed.unlink(missing_ok=True)
     began = time.perf_counter()
+    os.environ["DLICOURSE_BATCH"] = "1"  # the kernel inherits it: a lesson that misses fails the run
     try:
         with quiet_stderr(), files.atomic_path(executed) as partial:
             try:
