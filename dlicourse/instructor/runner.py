@@ -188,9 +188,10 @@ def run(names: list[str], profile: str, assignments: dict[str, list[Any]], runs_
         else:
             overrides = {k: v[0] for k, v in assignments.items()}
             todo.append(plan(path, profile, overrides, base / f"{path.stem}.ipynb", base / path.stem, base))
-    results: list[Result] = []
+    done: dict[int, Result] = {}
     for wave in waves(todo, base):
-        results += run_wave(wave, profile, runs_dir, jobs, scheduler, force)
+        done.update(zip(map(id, wave), run_wave(wave, profile, runs_dir, jobs, scheduler, force), strict=True))
+    results = [done[id(job)] for job in todo]  # in the order asked, whatever order the rounds ran in
     for result in results:
         if not result.grid and not result.error:
             figures.add_to_summary(base, result.notebook, result.figures, result.seconds)
