@@ -86,20 +86,27 @@ def check_workers(client: Any) -> int:
 
 
 def run_tasks(fn: Callable[..., Any], items: Sequence[Any], names: Sequence[str], jobs: int = 1,
-              scheduler: str | None = None, shared: Any = None) -> list[Any]:
+              scheduler: str | None = None, shared: Any = None,
+              on_done: Callable[[int, Any], None] | None = None) -> list[Any]:
     """`fn(item, shared)` for each item, in order; a result that could not be had is a `Missing`.
 
-    `shared` (a test set, say) goes to each worker once, not once per task."""
+    `shared` (a test set, say) goes to each worker once, not once per task. `on_done(index, result)` is
+    called as each task ends, so results are written while the others still run."""
     if not items:
         return []
     if scheduler:
         with _connect(scheduler) as client:
             check_workers(client)
-            return submit(client, fn, items, names, shared)
+            return submit(client, fn, items, names, shared, on_done)
     if jobs <= 1:
-        return [_call(fn, item, name, shared) for item, name in zip(items, names, strict=True)]
+        results = []
+        for i, (item, name) in enumerate(zip(items, names, strict=True)):
+            results.append(_call(fn, item, name, shared))
+            if on_done:
+                on_done(i, results[-1])
+        return results
     with local_cluster(min(jobs, len(items))) as client:
-        return submit(client, fn, items, names, shared)
+        return submit(client, fn, items, names, shared, on_done)
 
 
 def _call(fn: Callable[..., Any], item: Any, name: str, shared: Any) -> Any:
@@ -110,18 +117,24 @@ def _call(fn: Callable[..., Any], item: Any, name: str, shared: Any) -> Any:
 
 
 def submit(client: Any, fn: Callable[..., Any], items: Sequence[Any], names: Sequence[str],
-           shared: Any = None) -> list[Any]:
-    """Send every task at once; collect in order. A task lost (its worker died twice) is a `Missing`."""
+           shared: Any = None, on_done: Callable[[int, Any], None] | None = None) -> list[Any]:
+    """Send every task at once; collect as they end, return in order. A task lost twice is a `Missing`."""
+    from distributed import as_completed
+
     tag = uuid.uuid4().hex[:8]
     common = client.scatter(shared, broadcast=True) if shared is not None else None
     futures = [client.submit(fn, item, common, key=f"{name}-{tag}-{i}", retries=RETRIES, pure=False)
                for i, (item, name) in enumerate(zip(items, names, strict=True))]
-    results = []
-    for future, name in zip(futures, names, strict=True):
+    index = {future.key: i for i, future in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
+    for future in as_completed(futures):
+        i = index[future.key]
         try:
-            results.append(future.result())
+            results[i] = future.result()
         except Exception as err:  # noqa: BLE001 - KilledWorker, a lost connection, the task's own error
-            results.append(Missing(name, f"{type(err).__name__}: {err}"))
+            results[i] = Missing(names[i], f"{type(err).__name__}: {err}")
+        if on_done:
+            on_done(i, results[i])
     return results
 
 

@@ -227,25 +227,32 @@ def run_wave(wave: list[Job], profile: str, runs_dir: Path, jobs: int, scheduler
     sources = {job.path: job.path.read_text(encoding="utf-8") for job in wave}
     keys = [cache.key(sources[job.path], job.parameters, profile, job.reads) for job in wave]
     outcomes: list[execution.Outcome | None] = [None if force else cache.load(runs_dir, k) for k in keys]
-    cached = [o is not None for o in outcomes]
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 and not scheduler else None
     missing = [i for i, o in enumerate(outcomes) if o is None]
     tasks = [execution.NotebookTask(wave[i].path.stem, sources[wave[i].path], wave[i].parameters,
                                     profiles.cell_timeout(profile), str(wave[i].path.parent), threads)
              for i in missing]
     names = [wave[i].path.stem + (f"-{slug(wave[i].overrides)}" if wave[i].grid else "") for i in missing]
-    for i, done in zip(missing, distributed.run_tasks(execution.execute_task, tasks, names, jobs, scheduler),
-                       strict=True):
-        outcomes[i] = done if isinstance(done, execution.Outcome) else execution.Outcome(
-            MISSING, message=f"no result: {done.reason}")
-        if isinstance(done, execution.Outcome):
-            cache.store(runs_dir, keys[i], done)
-    results = []
-    for job, outcome, hit in zip(wave, outcomes, cached, strict=True):
-        result = place(job, outcome, hit)
-        log_result(result)
-        results.append(result)
-    return results
+    results: list[Result | None] = [None] * len(wave)
+
+    def finish(i: int, outcome: execution.Outcome, hit: bool) -> None:
+        results[i] = place(wave[i], outcome, hit)
+        log_result(results[i])
+
+    for i, outcome in enumerate(outcomes):
+        if outcome is not None:
+            finish(i, outcome, True)
+
+    def done(n: int, outcome: Any) -> None:
+        i = missing[n]
+        if isinstance(outcome, execution.Outcome):
+            cache.store(runs_dir, keys[i], outcome)
+        else:
+            outcome = execution.Outcome(MISSING, message=f"no result: {outcome.reason}")
+        finish(i, outcome, False)
+
+    distributed.run_tasks(execution.execute_task, tasks, names, jobs, scheduler, on_done=done)
+    return [r for r in results if r is not None]
 
 
 def place(job: Job, outcome: execution.Outcome, cached: bool) -> Result:
