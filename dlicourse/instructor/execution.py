@@ -144,13 +144,13 @@ def _label(number: int, cell: dict[str, Any]) -> str:
 
 
 def _failing_cell(executed: Path) -> str | None:
-    nb = _read(executed)
-    for number, cell in enumerate(_code_cells(nb or {}), 1):
-        state = cell.get("metadata", {}).get("papermill", {})
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])) or state.get("status") == "running" \
-                or state.get("exception"):
+    """The cell with an error, else the last one started (a timeout or a dead kernel stops the run there)."""
+    cells = list(enumerate(_code_cells(_read(executed) or {}), 1))
+    for number, cell in cells:
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             return _label(number, cell)
-    return None
+    started = [(n, c) for n, c in cells if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return _label(*started[-1]) if started else None
 
 
 def _is_lesson_cell(executed: Path, exec_count: int | None) -> bool:
