@@ -22,6 +22,9 @@ from dlicourse.paths import solutions_dir
 
 RETRIES = 1  # one more try for a task whose worker died or whose task raised
 CONNECT_S = 30  # how long to wait for a scheduler and its first worker
+# A local cluster: one retry, and a killed worker's nanny is given time to start it again on a busy
+# machine (after the default 15 s the cluster closes that nanny, and its retried tasks die a second time).
+LOCAL_CONFIG = {"distributed.scheduler.allowed-failures": RETRIES, "distributed.deploy.lost-worker-timeout": "600s"}
 
 
 class ClusterError(Exception):
@@ -152,7 +155,7 @@ def local_cluster(workers: int) -> Any:
     import dask
     from distributed import Client, LocalCluster
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": RETRIES}):
+    with dask.config.set(LOCAL_CONFIG):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                memory_limit=0, silence_logs=40)
     return _Closing(Client(cluster), cluster)
