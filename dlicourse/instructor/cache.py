@@ -46,6 +46,7 @@ def keras_backend() -> str:
         return "tensorflow"
 
 
+@functools.cache
 def dependency_versions() -> dict[str, str]:
     """Installed versions of the packages dlicourse depends on (those absent are left out)."""
     try:
