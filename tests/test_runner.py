@@ -59,6 +59,7 @@ def _cli(*args, cwd=ROOT):
     (["run", "03_mnist", "--profile", "huge"], "unknown profile 'huge'; choose one of: fast, workshop, full"),
     (["run", "03_mnist", "-p", "epochs"], "malformed parameter 'epochs'"),
     (["run", "03_mnist", "-p", "epoch=3"], "03_mnist has no parameter epoch; it accepts:"),
+    (["run", "03_mnist", "--jobs", "0"], "--jobs must be 1 or more, got 0"),
 ])
 def test_cli_mistakes_get_one_clear_line(args, message, tmp_path):
     result = _cli(*args, "--runs-dir", str(tmp_path / "runs"))
@@ -213,3 +214,15 @@ def test_a_kernel_that_does_not_start_is_tried_once_more(monkeypatch):
     assert len(calls) == 2 and outcome.status == "ok"
     assert [label for label, _ in outcome.cells] == ["1 (output_dir = 'out')", "2 (print('started'))",
                                                      "3 (print('fine'))"]
+
+
+@pytest.mark.slow
+def test_local_jobs_share_the_cores_between_kernels(tmp_path, monkeypatch):
+    """`--jobs 2`: two local worker processes, each kernel told to use half the cores."""
+    import os
+
+    tiny_notebook(tmp_path, "\nimport os\nrecord('threads', int(os.environ['OMP_NUM_THREADS']))")
+    monkeypatch.setenv("DLICOURSE_ROOT", str(tmp_path))
+    results = runner.run(["01_tiny"], "fast", {"scale": [2.0, 3.0]}, tmp_path / "runs", jobs=2)
+    assert [r.figures["doubled"] for r in results] == [4.0, 6.0]
+    assert [r.figures["threads"] for r in results] == [max(1, os.cpu_count() // 2)] * 2

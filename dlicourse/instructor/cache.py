@@ -2,11 +2,12 @@
 
 The key is a hash of everything that decides what a run computes: the notebook's code cells (markdown
 is prose, so editing it keeps the key), the parameters, the profile, the Keras backend, dlicourse's
-version and code, the versions of the packages dlicourse depends on, and the content of every file the
-run reads from another notebook's outputs (02_deployment's `{runs}/01_louie/louie.keras`), so a notebook
-reruns when the one it reads from reran with new results. An entry is a folder
-`<runs>/.cache/<key>/` with the executed notebook, the files the run wrote and a `meta.json`; it is
-written under a temporary name and renamed, so a killed write leaves no entry.
+version and the notebook kit's code (not the runner's or the grader's), the versions of the packages
+dlicourse depends on, and the content of every file the run reads from another notebook's outputs
+(02_deployment's `{runs}/01_louie/louie.keras`), so a notebook reruns when the one it reads from reran
+with new results. An entry is a folder `<runs>/.cache/<key>/` with the executed notebook, the files the
+run wrote and a `meta.json`; it is written under a temporary name and renamed, so a killed write leaves
+no entry.
 """
 
 from __future__ import annotations
@@ -93,9 +94,10 @@ def key(notebook_json: str, parameters: dict[str, Any], profile: str, reads: lis
 
 @functools.cache
 def _code() -> str:
-    from dlicourse.instructor.distributed import fingerprint
+    """The notebook kit's code: what a notebook imports (the runner and the grader change no result)."""
+    from dlicourse.instructor.distributed import code_digest
 
-    return fingerprint()["code"]
+    return code_digest(leave_out=("instructor/", "grading", "grade_command"))
 
 
 def load(runs: Path, run_key: str) -> Outcome | None:

@@ -43,22 +43,28 @@ def fingerprint() -> dict[str, Any]:
     """What must match between this machine and a worker: dlicourse's version and code, the notebooks."""
     import dlicourse
 
-    digest = hashlib.sha256()
-    package = resources.files("dlicourse")
-    for path in sorted(_package_files(package), key=str):
-        digest.update(str(path).encode() + b"\0" + path.read_bytes())
     notebooks = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest()[:16]
                  for p in sorted(solutions_dir().glob("[0-9][0-9]_*.ipynb"))}
-    return {"version": dlicourse.__version__, "code": digest.hexdigest()[:16], "notebooks": notebooks}
+    return {"version": dlicourse.__version__, "code": code_digest(), "notebooks": notebooks}
 
 
-def _package_files(folder: Any, prefix: str = "") -> list[Any]:
+def code_digest(leave_out: tuple[str, ...] = ()) -> str:
+    """A hash of dlicourse's Python and TOML files, but those whose path starts with one of `leave_out`."""
+    digest = hashlib.sha256()
+    package = resources.files("dlicourse")
+    for path, name in sorted(_package_files(package), key=lambda pair: pair[1]):
+        if not name.startswith(leave_out):
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _package_files(folder: Any, prefix: str = "") -> list[tuple[Any, str]]:
     found = []
     for entry in folder.iterdir():
         if entry.is_dir() and entry.name != "__pycache__":
             found += _package_files(entry, f"{prefix}{entry.name}/")
         elif entry.name.endswith((".py", ".toml")):
-            found.append(entry)
+            found.append((entry, prefix + entry.name))
     return found
 
 
