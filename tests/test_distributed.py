@@ -19,6 +19,9 @@ from conftest import ROOT
 from dlicourse import grading
 from dlicourse.instructor import distributed, runner
 
+# One xdist worker takes the whole module, so the `dask scheduler` and its workers start once.
+pytestmark = pytest.mark.xdist_group("dask")
+
 FAST = grading.Limits(startup_s=60, per_image_s=10, total_s=120, cpu_s=60, memory_mb=600)
 CLUSTER_ENV = {"PYTHONPATH": str(ROOT), "DLICOURSE_ROOT": str(ROOT),
                "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(distributed.RETRIES)}
