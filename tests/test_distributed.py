@@ -86,7 +86,7 @@ def test_a_grid_on_a_local_cluster_is_complete_though_a_worker_dies(tmp_path, mo
         monkeypatch.setenv(name, value)
     notebook = _welcome_grid(tmp_path)
     with dask.config.set(distributed.LOCAL_CONFIG), \
-            LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, memory_limit=0) as cluster:
+            LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0", memory_limit=0) as cluster:
         killed: list[int] = []
         killer = _kill_one_worker_once_busy(cluster.scheduler_address, killed)
         results = runner.run([str(notebook)], "fast", {"trial": [0, 1], "note": ["a", "b"]}, tmp_path / "runs",

@@ -162,7 +162,7 @@ def local_cluster(workers: int) -> Any:
     from distributed import Client, LocalCluster
 
     with dask.config.set(LOCAL_CONFIG):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                                memory_limit=0, silence_logs=40)
     return _Closing(Client(cluster), cluster)
 
