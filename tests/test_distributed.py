@@ -176,3 +176,11 @@ def test_a_run_on_a_cluster_of_other_code_is_refused_in_one_line(dask_cli_cluste
     assert message.startswith("worker tcp://127.0.0.1:") and "\n" not in message
     assert f"does not match this machine (dlicourse {theirs} there, 9.9.9 here)" in message
     assert not (tmp_path / "runs" / "fast").exists()
+
+
+def test_a_submission_the_cluster_lost_is_a_gradebook_line_that_says_so(monkeypatch, tmp_path):
+    test_set = grading.TestSet([np.zeros((4, 4, 3), np.uint8)] * 2, ["whale", "not whale"], "two images")
+    monkeypatch.setattr(distributed, "run_tasks", lambda *a, **k: [distributed.Missing("s", "KilledWorker: twice")])
+    [grade] = distributed.grade_many([str(tmp_path / "s" / "submission.py")], test_set, FAST, 2, "tcp://nowhere:1")
+    assert grade.accuracy == 0 and not grade.passed
+    assert grade.problem == "not graded: the task was lost (KilledWorker: twice); grade it again"

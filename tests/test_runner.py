@@ -226,3 +226,15 @@ def test_local_jobs_share_the_cores_between_kernels(tmp_path, monkeypatch):
     results = runner.run(["01_tiny"], "fast", {"scale": [2.0, 3.0]}, tmp_path / "runs", jobs=2)
     assert [r.figures["doubled"] for r in results] == [4.0, 6.0]
     assert [r.figures["threads"] for r in results] == [max(1, os.cpu_count() // 2)] * 2
+
+
+def test_a_table_with_a_lost_run_says_what_is_missing(tmp_path):
+    lost = runner.Result("01_tiny", {"scale": 2.0}, tmp_path / "a.ipynb", 0.0, error="01_tiny: no result: lost",
+                         status=runner.MISSING, grid=True)
+    done = runner.Result("01_tiny", {"scale": 1.0}, tmp_path / "b.ipynb", 3.0, {"doubled": 2.0}, status="ok",
+                         cached=True, grid=True)
+    runner.write_table(tmp_path / "grid", [done, lost])
+    table = (tmp_path / "grid.md").read_text()
+    assert "| ok (cached) |" in table and "| failed: missing |" in table
+    assert table.rstrip().endswith("Missing: 1 of 2 rows (scale-2.0).")
+    assert runner.exit_status([done, lost]) == 7
