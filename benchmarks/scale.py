@@ -115,8 +115,10 @@ def report(f: dict) -> str:
                      if not k.startswith("projected"))
     projected = "\n".join(f"| {w} | {f[f'projected_hours_{CLASS_SIZE}_submissions_{w}_workers']:.2f} |"
                           for w in (1, 10, 100))
-    return (f"# Scaling out: measured\n\nOn a shared 2-core machine (other engineers' jobs ran meanwhile, so "
-            f"times are inflated and speedups understated).\n\n| figure | value |\n|---|---|\n{rows}\n\n"
+    return (f"# Scaling out: measured\n\nOn a shared 2-core machine: other engineers' jobs ran meanwhile and "
+            f"the load changed between phases, so times are inflated and a speedup can be off either way (more "
+            f"than 2 on 2 workers means the 1-worker phase met more load).\n\n"
+            f"| figure | value |\n|---|---|\n{rows}\n\n"
             f"# Projection (not measured)\n\n{CLASS_SIZE:,} submissions, each costing what one cost on 1 worker "
             f"here plus the scheduler's overhead, spread evenly over W workers, each on its own machine like this "
             f"one (the scheduler's own limit, about 1/overhead tasks a second, is far above this rate).\n\n"
