@@ -8,6 +8,13 @@ The route of a figure, end to end:
 4. When the notebook ends, the runner reads it back (`read`) and merges it, with the wall time, into the
    batch's summary `<runs>/<profile>/summary.json` (`add_to_summary`), one entry per notebook.
 This module owns both files: their names, their format, their writer and their reader.
+
+It also holds the runner's side of a lesson's verdict. The lesson cell is the code cell whose id is
+`LESSON_CELL` (every lab's last cell; a tag of that name works too); when the lesson does not hold it
+raises `LessonMissed` (an `AssertionError`, so a plain `assert` there means the same). The runner reads
+that as "the notebook ran, the lesson missed": a result for a grid point whose `-p` settings differ
+from the profile's, a failure for the profile's own settings. Any other exception, or one raised in
+another cell, is a broken notebook.
 """
 
 from __future__ import annotations
@@ -21,6 +28,18 @@ from dlicourse.files import write_json
 
 FILE = "figures.json"  # per notebook run: {figure name: value}
 SUMMARY = "summary.json"  # per batch run: {notebook: {figure name: value, "wall_seconds": s}}
+
+LESSON_CELL = "lesson"  # the id (or a tag) of the cell that holds the run to the lesson's targets
+
+
+class LessonMissed(AssertionError):
+    """Raised by a lesson cell whose figures miss the targets; the message says which and by how much."""
+
+
+def is_lesson_cell(cell: dict) -> bool:
+    """Whether a notebook cell (as JSON) is the lesson cell: its id, or one of its tags, is `LESSON_CELL`."""
+    return cell.get("id") == LESSON_CELL or LESSON_CELL in cell.get("metadata", {}).get("tags", [])
+
 
 _current: dict[str, Path | None] = {"file": None}
 

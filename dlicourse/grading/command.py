@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="CSV", help="write a gradebook, one row per submission")
     parser.add_argument("--json", action="store_true", help="print the grades as JSON")
     parser.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on the Dask cluster at ADDRESS; workers read the submissions at the same paths")
     defaults = grading.Limits()
     parser.add_argument("--per-image-s", type=float, default=defaults.per_image_s,
                         help=f"seconds one image may take (default: {defaults.per_image_s:g})")
@@ -52,8 +54,14 @@ def run(args: argparse.Namespace) -> int:
     limits = grading.Limits(per_image_s=args.per_image_s, total_s=args.total_s, memory_mb=args.memory_mb,
                             startup_s=min(grading.Limits().startup_s, args.total_s))
     protected = [Path(args.images).resolve()] if args.images else []
-    results = grading.grade_many(args.submissions, test_set, limits, jobs=args.jobs, protected=protected,
-                                 isolated=not args.unsafe_no_isolation)
+    if args.scheduler:  # each submission a task on the cluster, graded by grading.grade in its sandbox there
+        from dlicourse.instructor import distributed
+
+        results = distributed.grade_many(args.submissions, test_set, limits, args.jobs, args.scheduler, protected,
+                                         isolated=not args.unsafe_no_isolation)
+    else:
+        results = grading.grade_many(args.submissions, test_set, limits, jobs=args.jobs, protected=protected,
+                                     isolated=not args.unsafe_no_isolation)
     # Every submission's processes are gone by now: only the grader writes results.
     if args.out:
         grading.write_gradebook(args.out, results)

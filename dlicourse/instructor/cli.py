@@ -14,15 +14,21 @@ def _run(args: argparse.Namespace) -> int:
     from dlicourse.instructor import runner
 
     assignments = runner.parse_assignments(args.parameter)
-    results = runner.run(args.notebooks, args.profile, assignments, Path(args.runs_dir))
+    if args.jobs < 1:
+        raise runner.RunError(f"--jobs must be 1 or more, got {args.jobs}")
+    results = runner.run(args.notebooks, args.profile, assignments, Path(args.runs_dir), jobs=args.jobs,
+                         scheduler=args.scheduler, force=args.force)
     print()
     print(runner.summary(results), end="")
+    print(runner.slowest_cells(results), end="")
     failed = [r for r in results if r.error]
     if failed:
-        names = ", ".join(str(r.executed.with_suffix(".failed.ipynb")) for r in failed)
-        print(f"\n{len(failed)} of {len(results)} run(s) failed; see {names}", file=sys.stderr)
-        return 1
-    return 0
+        kinds = ", ".join(sorted({r.status for r in failed}))
+        print(f"\n{len(failed)} of {len(results)} run(s) failed ({kinds}; exit status {runner.exit_status(results)}):",
+              file=sys.stderr)
+        for r in failed:
+            print(f"  {r.error}", file=sys.stderr)
+    return runner.exit_status(results)
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -54,6 +60,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
                      help="set a parameter; NAME=V1,V2 runs a grid, one notebook per combination")
     run.add_argument("--runs-dir", default="runs", help="where executed notebooks and outputs go")
+    run.add_argument("--jobs", type=int, default=1, metavar="N",
+                     help="notebooks run at once on this machine, each kernel on its share of the cores (default: 1)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead of here")
+    run.add_argument("--force", action="store_true",
+                     help="run every notebook even if the cache holds a run with the same inputs")
     run.set_defaults(func=_run)
 
     rel = sub.add_parser("release", help="write labs/ from solutions/")
@@ -78,6 +90,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dlicourse.instructor.distributed import ClusterError
     from dlicourse.instructor.release import ReleaseError
     from dlicourse.instructor.runner import RunError
 
@@ -85,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (RunError, ReleaseError, FileNotFoundError, ValueError) as err:
+    except (RunError, ReleaseError, ClusterError, FileNotFoundError, ValueError) as err:
         print(f"dlicourse: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import io as stdio
 import itertools
+import json
 import logging
 import os
 import re
-import sys
-import time
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dlicourse import figures, files
-from dlicourse.instructor import profiles
+from dlicourse.instructor import cache, distributed, execution, profiles
 from dlicourse.instructor.parameters import checked as checked_types
-from dlicourse.instructor.quiet import NOISE, quiet_stderr
 from dlicourse.paths import solutions_dir
 from dlicourse.tables import markdown
 
 log = logging.getLogger("dlicourse.run")
 
-# papermill narrates its own progress at INFO; a batch log should hold only what the cells print.
-_PAPERMILL_CHATTER = re.compile(r"^(Executing|Ending Cell|Input Notebook|Output Notebook|Black is not|Working dir)")
+
+MISSING = "missing"  # the pool or cluster lost the run twice
+EXIT_STATUS = {execution.LESSON_MISSED: 1, execution.CELL_ERROR: 3, execution.CELL_TIMEOUT: 4,
+               execution.DEAD_KERNEL: 5, execution.NO_KERNEL: 6, MISSING: 7}
 
 
 class RunError(Exception):
@@ -38,7 +41,11 @@ class Result:
     executed: Path
     seconds: float
     figures: dict[str, float] = field(default_factory=dict)
-    error: str | None = None
+    error: str | None = None  # why this run failed; None for a finished run or a grid point's missed lesson
+    status: str = "ok"  # ok, lesson held, lesson missed, or how it failed (see `execution`)
+    cached: bool = False  # taken from the executed-notebook cache, not run
+    cells: list[tuple[str, float]] = field(default_factory=list)  # (notebook and cell, seconds)
+    grid: bool = False
 
 
 def resolve(names: list[str]) -> list[Path]:
@@ -117,75 +124,52 @@ def slug(parameters: dict[str, Any]) -> str:
     return re.sub(r"[^A-Za-z0-9.\-_]+", "", text) or "default"
 
 
-class _CellOutput(logging.Filter):
-    def __init__(self, notebook: str):
-        super().__init__()
-        self.notebook = notebook
+@dataclass
+class Job:
+    """One notebook run to do: where its results go and what it reads from other notebooks' outputs."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _PAPERMILL_CHATTER.match(message):
-            return False
-        lines = [line for line in message.rstrip().splitlines() if line.strip() and not NOISE.match(line)]
-        record.msg, record.args = "\n".join(f"[{self.notebook}] {line}" for line in lines), None
-        return bool(lines)
+    path: Path
+    overrides: dict[str, Any]  # the -p values of this run (a grid point's)
+    executed: Path
+    output_dir: Path
+    parameters: dict[str, Any]  # everything papermill sets but output_dir
+    changed: bool  # -p changes a setting of the profile's: a missed lesson is then a result
+    reads: list[Path]  # other notebooks' outputs this run loads (the profile's `{runs}` values)
+    grid: bool = False
 
 
-def execute(path: Path, executed: Path, parameters: dict[str, Any], timeout: int) -> float:
-    """Run one notebook into `executed`; a failed run is kept beside it as `*.failed.ipynb`."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+def settings_changed(path: Path, profile: str, overrides: dict[str, Any]) -> bool:
+    """Whether `overrides` set anything to a value other than the profile's (or the notebook's own)."""
+    own = {**{k: _literal(v.get("default")) for k, v in notebook_parameters(path).items()},
+           **profiles.notebook_tables(profile).get(path.stem, {})}
+    return any(own.get(name, object()) != value for name, value in overrides.items())
 
-    papermill_log = logging.getLogger("papermill")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(_CellOutput(path.stem))
-    papermill_log.addHandler(handler)
-    papermill_log.propagate = False
-    failed = executed.with_suffix(".failed.ipynb")
-    failed.unlink(missing_ok=True)
-    began = time.perf_counter()
-    os.environ["DLICOURSE_BATCH"] = "1"  # the kernel inherits it: a lesson that misses fails the run
+
+def _literal(text: Any) -> Any:
     try:
-        with quiet_stderr(), files.atomic_path(executed) as partial:
-            try:
-                papermill.execute_notebook(
-                    str(path), str(partial), parameters=parameters, progress_bar=False, log_output=True,
-                    execution_timeout=timeout, cwd=str(path.parent), kernel_name="python3",
-                )
-            except PapermillExecutionError as err:
-                os.replace(partial, failed)
-                raise RunError(
-                    f"{path.stem} failed in cell [{err.exec_count}]: {err.ename}: {err.evalue.strip()} "
-                    f"(executed notebook: {failed})"
-                ) from None
-            except TimeoutError as err:
-                if partial.exists():
-                    os.replace(partial, failed)
-                raise RunError(f"{path.stem} stopped: a cell ran past {timeout} s ({err})") from None
-    finally:
-        papermill_log.removeHandler(handler)
-        papermill_log.propagate = True
-    return time.perf_counter() - began
+        return ast.literal_eval(text) if isinstance(text, str) else text
+    except (ValueError, SyntaxError):
+        return text
 
 
-def run_one(path: Path, profile: str, overrides: dict[str, Any], executed: Path, output_dir: Path,
-            runs: Path) -> Result:
-    """Run one notebook; `runs` holds the other notebooks' outputs of this profile (see `profiles`)."""
-    output_dir = output_dir.resolve()
-    parameters = {**profiles.parameters(profile, path.stem, runs.resolve()), **overrides,
-                  "output_dir": str(output_dir)}
-    result = Result(path.stem, overrides, executed, 0.0)
-    try:
-        result.seconds = execute(path, executed, parameters, profiles.cell_timeout(profile))
-    except RunError as err:
-        result.error = str(err)
-        return result
-    result.figures = figures.read(output_dir)
-    return result
+def plan(path: Path, profile: str, overrides: dict[str, Any], executed: Path, output_dir: Path, runs: Path,
+         is_grid: bool = False) -> Job:
+    runs = runs.resolve()
+    table = profiles.notebook_tables(profile).get(path.stem, {})
+    reads = [Path(v.replace("{runs}", str(runs))) for k, v in table.items()
+             if isinstance(v, str) and "{runs}" in v and k not in overrides]
+    parameters = {**profiles.parameters(profile, path.stem, runs), **overrides}
+    return Job(path, overrides, executed, output_dir.resolve(), parameters,
+               settings_changed(path, profile, overrides) if overrides else False, reads, is_grid)
 
 
-def run(names: list[str], profile: str, assignments: dict[str, list[Any]], runs_dir: Path) -> list[Result]:
-    """Run notebooks with a profile; a list-valued parameter runs every combination as a grid."""
+def run(names: list[str], profile: str, assignments: dict[str, list[Any]], runs_dir: Path, jobs: int = 1,
+        scheduler: str | None = None, force: bool = False) -> list[Result]:
+    """Run notebooks with a profile; a list-valued parameter runs every combination as a grid.
+
+    Runs whose inputs are unchanged come from the cache (`force` runs them anyway); the others go to
+    `jobs` local processes or the Dask cluster at `scheduler`, a notebook after those whose outputs it reads.
+    """
     try:
         profiles.get(profile)
     except KeyError as err:
@@ -197,29 +181,131 @@ def run(names: list[str], profile: str, assignments: dict[str, list[Any]], runs_
     assignments = checked_types(paths, assignments)  # `-p epochs=abc` stops here, before any kernel starts
     base = runs_dir / profile
     is_grid = any(len(values) > 1 for values in assignments.values())
-    results = []
+    todo = []
     for path in paths:
         if is_grid:
-            results += run_grid(path, profile, assignments, base)
+            folder = base / f"{path.stem}-grid"
+            todo += [plan(path, profile, combo, folder / f"{slug(combo)}.ipynb", folder / slug(combo), base, True)
+                     for combo in grid(assignments)]
         else:
             overrides = {k: v[0] for k, v in assignments.items()}
-            result = run_one(path, profile, overrides, base / f"{path.stem}.ipynb", base / path.stem, base)
-            results.append(result)
-            if not result.error:
-                figures.add_to_summary(base, result.notebook, result.figures, result.seconds)
-        log_result(results[-1])
+            todo.append(plan(path, profile, overrides, base / f"{path.stem}.ipynb", base / path.stem, base))
+    done: dict[int, Result] = {}
+    for wave in waves(todo, base):
+        done.update(zip(map(id, wave), run_wave(wave, profile, runs_dir, jobs, scheduler, force), strict=True))
+    results = [done[id(job)] for job in todo]  # in the order asked, whatever order the rounds ran in
+    for result in results:
+        if not result.grid and not result.error:
+            figures.add_to_summary(base, result.notebook, result.figures, result.seconds)
+    for path in paths:
+        if is_grid:
+            write_table(base / f"{path.stem}-grid", [r for r in results if r.notebook == path.stem])
     return results
 
 
-def run_grid(path: Path, profile: str, assignments: dict[str, list[Any]], base: Path) -> list[Result]:
-    folder = base / f"{path.stem}-grid"
-    results = []
-    for combo in grid(assignments):
-        name = slug(combo)
-        log.info("[%s] grid point %s", path.stem, name)
-        results.append(run_one(path, profile, combo, folder / f"{name}.ipynb", folder / name, base))
-    write_table(base / f"{path.stem}-grid", results)
-    return results
+def waves(todo: list[Job], base: Path) -> list[list[Job]]:
+    """Jobs in rounds: a notebook that reads another's outputs (02 reads 01's model) waits for its round."""
+    stems = {job.path.stem for job in todo}
+    def needs(job: Job) -> set[str]:
+        found = set()
+        for read in job.reads:
+            parts = read.relative_to(base.resolve()).parts if read.is_relative_to(base.resolve()) else ()
+            if parts and parts[0] in stems and parts[0] != job.path.stem:
+                found.add(parts[0])
+        return found
+    done: set[str] = set()
+    rounds, left = [], list(todo)
+    while left:
+        ready = [job for job in left if needs(job) <= done] or left  # a cycle cannot wait forever
+        rounds.append(ready)
+        left = [job for job in left if job not in ready]
+        done |= {job.path.stem for job in ready}
+    return rounds
+
+
+def run_wave(wave: list[Job], profile: str, runs_dir: Path, jobs: int, scheduler: str | None,
+             force: bool) -> list[Result]:
+    """Results for one round: cached ones at once, the others from the pool or cluster, in order."""
+    sources = {job.path: job.path.read_text(encoding="utf-8") for job in wave}
+    keys = [cache.key(sources[job.path], job.parameters, profile, job.reads) for job in wave]
+    outcomes: list[execution.Outcome | None] = [None if force else cache.load(runs_dir, k) for k in keys]
+    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 and not scheduler else None
+    missing = [i for i, o in enumerate(outcomes) if o is None]
+    tasks = [execution.NotebookTask(wave[i].path.stem, sources[wave[i].path], wave[i].parameters,
+                                    profiles.cell_timeout(profile), str(wave[i].path.parent), threads)
+             for i in missing]
+    names = [wave[i].path.stem + (f"-{slug(wave[i].overrides)}" if wave[i].grid else "") for i in missing]
+    results: list[Result | None] = [None] * len(wave)
+
+    def finish(i: int, outcome: execution.Outcome, hit: bool) -> None:
+        results[i] = place(wave[i], outcome, hit)
+        log_result(results[i])
+
+    for i, outcome in enumerate(outcomes):
+        if outcome is not None:
+            finish(i, outcome, True)
+
+    def done(n: int, outcome: Any) -> None:
+        i = missing[n]
+        if isinstance(outcome, execution.Outcome):
+            cache.store(runs_dir, keys[i], outcome)
+        else:
+            outcome = execution.Outcome(MISSING, message=f"no result: {outcome.reason}")
+        finish(i, outcome, False)
+
+    distributed.run_tasks(execution.execute_task, tasks, names, jobs, scheduler, on_done=done)
+    return [r for r in results if r is not None]
+
+
+def place(job: Job, outcome: execution.Outcome, cached: bool) -> Result:
+    """Write an outcome where the run's results go, and say what it means for this run."""
+    status, error = outcome.status, None
+    if outcome.status == execution.OK and _has_lesson(outcome.notebook):
+        status = execution.LESSON_HELD
+    if outcome.failed or outcome.status == MISSING:
+        error = f"{job.path.stem}: {outcome.message}"
+    elif outcome.status == execution.LESSON_MISSED and not job.changed:
+        error = f"{job.path.stem}: {outcome.message} (with the profile's own settings)"
+    kept = job.executed.with_suffix(".failed.ipynb") if error else job.executed
+    if outcome.notebook:
+        files.write_bytes(kept, outcome.notebook)
+    if not error:
+        job.executed.with_suffix(".failed.ipynb").unlink(missing_ok=True)
+    if outcome.files or not error:
+        _replace_folder(job.output_dir, outcome.files)
+    if error and outcome.notebook:
+        error += f" (executed notebook: {kept})"
+    return Result(job.path.stem, job.overrides, job.executed, outcome.seconds, dict(outcome.figures), error,
+                  status, cached, [(f"{job.path.stem} {label}", s) for label, s in outcome.cells], job.grid)
+
+
+def _has_lesson(notebook: bytes) -> bool:
+    try:
+        cells = json.loads(notebook).get("cells", [])
+    except ValueError:
+        return False
+    return any(figures.is_lesson_cell(c) for c in cells)
+
+
+def _replace_folder(folder: Path, contents: dict[str, bytes]) -> None:
+    """Make `folder` hold exactly `contents`, swapped in whole so a killed write leaves the old folder."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    for name, data in contents.items():
+        (fresh / name).parent.mkdir(parents=True, exist_ok=True)
+        (fresh / name).write_bytes(data)
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(fresh, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def status_text(result: Result) -> str:
+    """A row's status: how it ended, `failed: …` when it failed, `(cached)` when the cache gave it."""
+    text = f"failed: {result.status}" if result.error else result.status
+    return text + (" (cached)" if result.cached else "")
 
 
 def rows(results: list[Result]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -230,19 +316,22 @@ def rows(results: list[Result]) -> tuple[list[str], list[dict[str, Any]]]:
     for r in results:
         row = {"notebook": r.notebook, **r.parameters, **r.figures}
         row["wall_seconds"] = round(r.seconds, 1)
-        row["status"] = "failed" if r.error else "ok"
+        row["status"] = status_text(r)
         table.append(row)
     return columns, table
 
 
 def write_table(stem: Path, results: list[Result]) -> None:
+    """The grid's table as CSV and Markdown; a row the pool or cluster lost says so, and a line counts them."""
     columns, table = rows(results)
     buffer = stdio.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     writer.writerows(table)
     files.write_text(stem.with_suffix(".csv"), buffer.getvalue())
-    files.write_text(stem.with_suffix(".md"), markdown(columns, table))
+    lost = [r for r in results if r.status == MISSING]
+    note = f"\nMissing: {len(lost)} of {len(results)} rows ({', '.join(slug(r.parameters) for r in lost)}).\n"
+    files.write_text(stem.with_suffix(".md"), markdown(columns, table) + (note if lost else ""))
 
 
 def summary(results: list[Result]) -> str:
@@ -250,16 +339,31 @@ def summary(results: list[Result]) -> str:
     lines = ["| notebook | figure | value |", "|---|---|---|"]
     for r in results:
         label = r.notebook + (f" ({slug(r.parameters)})" if r.parameters else "")
-        if r.error:
-            lines.append(f"| {label} | FAILED | {r.error.split(' (executed')[0]} |")
-            continue
         lines += [f"| {label} | {k} | {v:.4g} |" for k, v in r.figures.items()]
         lines.append(f"| {label} | wall_seconds | {r.seconds:.1f} |")
+        lines.append(f"| {label} | status | {status_text(r)} |")
+        if r.error:
+            lines.append(f"| {label} | FAILED | {r.error.split(' (executed')[0]} |")
     return "\n".join(lines) + "\n"
+
+
+def slowest_cells(results: list[Result], count: int = 5) -> str:
+    """The `count` slowest cells that ran this time (cached runs ran before), slowest first."""
+    cells = sorted(((s, label) for r in results if not r.cached for label, s in r.cells), reverse=True)[:count]
+    if not cells:
+        return ""
+    return "Slowest cells:\n" + "".join(f"  {s:7.1f} s  {label}\n" for s, label in cells)
+
+
+def exit_status(results: list[Result]) -> int:
+    """0 when every run finished; else the highest of `EXIT_STATUS`'s codes among the failed runs."""
+    return max((EXIT_STATUS.get(r.status, 3) for r in results if r.error), default=0)
 
 
 def log_result(result: Result) -> None:
     if result.error:
         log.error("%s", result.error)
+    elif result.cached:
+        log.info("[%s] from the cache (%s) -> %s", result.notebook, result.status, result.executed)
     else:
-        log.info("[%s] done in %.1f s -> %s", result.notebook, result.seconds, result.executed)
+        log.info("[%s] %s in %.1f s -> %s", result.notebook, result.status, result.seconds, result.executed)
