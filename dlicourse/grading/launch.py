@@ -148,7 +148,7 @@ def start(submission: Path, root: Path, limits_config: dict, threads: int | None
                  f"{isolation.COURSE}/dlicourse": str(PACKAGE), isolation.CHILD: str(CHILD),
                  isolation.CONFIG: str(root / "config.json")} | ({FONTS: fonts} if fonts else {})
         command = isolation.bwrap_command([isolation.CHILD, isolation.CONFIG], binds, env, disk_mb,
-                                          masks=[f"{isolation.COURSE}/dlicourse/datasets"])
+                                          masks=_generators())
         cgroup, limits_line = Cgroup.create(memory_mb, processes)
         description = f"bubblewrap namespaces (network, PID, mount), {_who()}, tmpfs {disk_mb} MiB; {limits_line}"
         if cgroup is not None:
@@ -176,6 +176,13 @@ def start(submission: Path, root: Path, limits_config: dict, threads: int | None
         for fd in (requests_r, messages_w, output_w):
             os.close(fd)
     return Started(process, (requests_w, messages_r, output_r), cgroup, description)
+
+
+def _generators() -> list[str]:
+    """The course's data generators, hidden in the sandbox: in the course package it imports, and in any
+    copy installed among the packages (a non-editable install)."""
+    installed = [Path(p) / "dlicourse" / "datasets" for p in sys.path if "-packages" in p]
+    return [f"{isolation.COURSE}/dlicourse/datasets", *(str(p) for p in installed if p.is_dir())]
 
 
 def _who() -> str:
