@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,jax]'
+	@command -v bwrap >/dev/null || echo "note: isolated grading needs bubblewrap (as root: apt-get install bubblewrap); see README, Grading"
 	@touch $@
 
 # Playwright only for the browser tests; Chromium itself comes from the system (.ci/run installs it).

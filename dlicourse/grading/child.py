@@ -189,6 +189,7 @@ def main(config_path: str) -> int:
     os.makedirs(os.environ.get("TMPDIR") or os.path.join(config["work"], "tmp"), exist_ok=True)
     _copy_font_list(config.get("font_cache"))
     _warm_up()
+    _send(proto_out, {"event": "ready"})  # the grader watches for processes from here: the submission's
     _install_hook(proto_out, os.path.realpath(config["work"]), [os.path.realpath(p) for p in config["protected"]])
 
     started = time.perf_counter()

@@ -53,23 +53,26 @@ class SubmissionError(Exception):
     """The submission's folder cannot be given to the sandbox; the message says why."""
 
 
-def copy_submission(folder: Path, target: Path, skip: Path) -> None:
-    """A read-only copy of the submission's folder for the sandbox's unprivileged user (the original may
-    be readable by its owner only). Links are copied as links, so one cannot pull a grader's file in;
-    `skip` (the grading folder, when it lies inside) is left out."""
-    def ignore(where: str, names: list[str]) -> list[str]:
-        return [n for n in names if skip == Path(where, n) or skip.is_relative_to(Path(where, n))]
-
+def copy_submission(folder: Path, target: Path) -> None:
+    """A read-only copy of the files beside the submission (its code and its model; not subfolders) for
+    the sandbox's unprivileged user, who may not read the originals. Links are copied as links, so one
+    cannot pull a grader's file in; a file that vanishes meanwhile is left out."""
+    target.mkdir()
+    total = 0
     try:
-        files = [p for p in folder.rglob("*") if not p.is_relative_to(skip) and p.is_file() and not p.is_symlink()]
-        if sum(p.stat().st_size for p in files) > SUBMISSION_MB * 2**20:
-            raise SubmissionError(f"its folder {folder} holds more than {SUBMISSION_MB} MiB")
-        shutil.copytree(folder, target, symlinks=True, ignore=ignore)
-    except (OSError, shutil.Error) as err:
+        for entry in sorted(folder.iterdir()):
+            with contextlib.suppress(FileNotFoundError):
+                if entry.is_symlink():
+                    os.symlink(os.readlink(entry), target / entry.name)
+                elif entry.is_file():
+                    total += entry.stat().st_size
+                    if total > SUBMISSION_MB * 2**20:
+                        raise SubmissionError(f"the files beside it in {folder} hold more than {SUBMISSION_MB} MiB")
+                    shutil.copyfile(entry, target / entry.name)
+                    os.chmod(target / entry.name, 0o444)
+    except OSError as err:
         raise SubmissionError(f"its folder {folder} could not be copied: {str(err)[:200]}") from None
-    for path in [target, *target.rglob("*")]:
-        if not path.is_symlink():
-            os.chmod(path, 0o555 if path.is_dir() else 0o444)
+    os.chmod(target, 0o555)
 
 
 def remove_tree(root: Path) -> list[str]:
@@ -81,10 +84,9 @@ def remove_tree(root: Path) -> list[str]:
             os.chmod(path, stat.S_IRWXU)
             function(path)
 
-    for folder in [root / "images", root / "submission", *(root / "submission").rglob("*")]:
+    for folder in (root / "images", root / "submission"):
         with contextlib.suppress(OSError):
-            if folder.is_dir() and not folder.is_symlink():
-                os.chmod(folder, stat.S_IRWXU)
+            os.chmod(folder, stat.S_IRWXU)
     shutil.rmtree(root, onerror=make_writable)
     return [f"could not remove the grading folder {root}"] if root.exists() else []
 
@@ -143,12 +145,12 @@ def start(submission: Path, root: Path, limits_config: dict, threads: int | None
     env = _environment(work, threads)
     cgroup, description = None, "no isolation (--unsafe-no-isolation): an audit hook and process watching only"
     if isolated:
-        copy_submission(submission.parent, root / "submission", skip=root)
+        copy_submission(submission.parent, root / "submission")
         binds = {isolation.IMAGES: str(root / "images"), isolation.SUBMISSION: str(root / "submission"),
                  f"{isolation.COURSE}/dlicourse": str(PACKAGE), isolation.CHILD: str(CHILD),
                  isolation.CONFIG: str(root / "config.json")} | ({FONTS: fonts} if fonts else {})
         command = isolation.bwrap_command([isolation.CHILD, isolation.CONFIG], binds, env, disk_mb,
-                                          masks=[f"{isolation.COURSE}/dlicourse/datasets"])
+                                          masks=_generators())
         cgroup, limits_line = Cgroup.create(memory_mb, processes)
         description = f"bubblewrap namespaces (network, PID, mount), {_who()}, tmpfs {disk_mb} MiB; {limits_line}"
         if cgroup is not None:
@@ -176,6 +178,13 @@ def start(submission: Path, root: Path, limits_config: dict, threads: int | None
         for fd in (requests_r, messages_w, output_w):
             os.close(fd)
     return Started(process, (requests_w, messages_r, output_r), cgroup, description)
+
+
+def _generators() -> list[str]:
+    """The course's data generators, hidden in the sandbox: in the course package it imports, and in any
+    copy installed among the packages (a non-editable install)."""
+    installed = [Path(p) / "dlicourse" / "datasets" for p in sys.path if "-packages" in p]
+    return [f"{isolation.COURSE}/dlicourse/datasets", *(str(p) for p in installed if p.is_dir())]
 
 
 def _who() -> str:

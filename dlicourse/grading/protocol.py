@@ -18,7 +18,7 @@ import time
 
 MAX_LINE = 4096  # bytes in one message; an answer is a few words
 MAX_TEXT = 200  # characters of submission-chosen text kept in a report
-EVENTS = {"loaded": {"seconds": (int, float)}, "answer": {"answer": str}, "error": {"reason": str},
+EVENTS = {"ready": {}, "loaded": {"seconds": (int, float)}, "answer": {"answer": str}, "error": {"reason": str},
           "invalid": {"reason": str}, "import_error": {"reason": str}, "violation": {"reason": str},
           "fatal": {"reason": str}}
 

@@ -82,8 +82,14 @@ class Session:
         self.seen: dict[int, psutil.Process] = {}
 
     def wait_loaded(self) -> float:
-        message = self._receive(min(self.deadline, time.monotonic() + self.limits.startup_s),
-                                f"did not finish importing within {self.limits.startup_s:g} s")
+        """Wait for the child to warm up (it may start a process of its own, e.g. `uname -p`, before the
+        submission runs), then for the submission to load, watching everything it starts."""
+        deadline = min(self.deadline, time.monotonic() + self.limits.startup_s)
+        reason = f"did not finish importing within {self.limits.startup_s:g} s"
+        message = self._receive(deadline, reason, watch_processes=False)
+        if message["event"] != "ready":
+            raise Stop(f"sent an unexpected {message['event']} message while starting")
+        message = self._receive(deadline, reason)
         if message["event"] == "import_error":
             raise Stop(f"could not be imported: {clean(message['reason'])}")
         if message["event"] != "loaded":
@@ -116,7 +122,7 @@ class Session:
             return None, f"{prefix}{clean(message['reason'])}"
         raise Stop(f"sent an unexpected {event} message")
 
-    def _receive(self, deadline: float, timeout_reason: str) -> dict:
+    def _receive(self, deadline: float, timeout_reason: str, watch_processes: bool = True) -> dict:
         """The next message from the child, while watching time, memory, output and processes."""
         checks = 0
         while True:
@@ -130,13 +136,13 @@ class Session:
                 if message["event"] in ("violation", "fatal"):
                     raise Stop(clean(message["reason"]))
                 return message
-            self._watch(checks)
+            self._watch(checks, watch_processes)
             checks += 1
             if time.monotonic() > deadline:
                 raise Stop(timeout_reason)
             self.pipes.poll(_POLL_S)
 
-    def _watch(self, checks: int) -> None:
+    def _watch(self, checks: int, watch_processes: bool = True) -> None:
         if self.pipes.printed_bytes > self.limits.output_kb * 1024:
             raise Stop(f"printed more than {self.limits.output_kb} KiB of output")
         if checks % 4:
@@ -151,7 +157,7 @@ class Session:
         except psutil.Error:
             return  # it has just ended: the next read says how
         expected = 1 if self.isolated else 0  # the child python, below bwrap; else the handle is the child
-        if len(ours) > expected:
+        if watch_processes and len(ours) > expected:
             raise Stop(f"started a child process ({clean(name(ours[-1]), 80)}); submissions must not start processes")
         if rss > self.limits.memory_mb * 2**20:
             raise Stop(f"used more than {self.limits.memory_mb} MiB of memory")
