@@ -73,7 +73,7 @@ def louie_namespace():
         return DogPhotos(x, np.arange(n) % 2, split)
 
     return {"dogs": types.SimpleNamespace(louie_dataset=louie_dataset), "tiny": louie_dataset("tiny"),
-            "heldout": louie_dataset("heldout")}
+            "heldout": louie_dataset("heldout"), "photo_size": 128}
 
 
 def segmentation_namespace():
