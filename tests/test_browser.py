@@ -80,7 +80,7 @@ def code_cell(page, text: str):
 
 
 def output_text(cell) -> str:
-    outputs = cell.locator(".jp-OutputArea")
+    outputs = cell.locator(".jp-Cell-outputArea")
     return outputs.inner_text() if outputs.count() else ""
 
 
