@@ -17,6 +17,7 @@ import platform
 from pathlib import Path
 
 from dlicourse import files, tables
+from dlicourse.paths import project_root
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -44,11 +45,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     tf, jax = load(args.tensorflow), load(args.jax)
-    labs = sorted(set(tf) | set(jax))
+    labs = sorted({p.stem for p in (project_root() / "solutions").glob("[0-9][0-9]_*.ipynb")} | set(tf) | set(jax))
     table = rows(tf, jax, labs)
     columns = ["lab", "tensorflow_s", "jax_s", "jax / tensorflow"]
     header = (f"# Backends: wall time per lab, {args.profile} profile\n\n"
-              f"{platform.machine()} CPU, {platform.python_version()}; seconds of wall clock per notebook "
+              f"{platform.machine()} CPU, Python {platform.python_version()}; seconds of wall clock per notebook "
               f"(`dlicourse run`), empty where not measured. {args.note}\n\n")
     files.write_json(args.out / "backends.json", {"profile": args.profile, "note": args.note, "rows": table,
                                                "figures": {"tensorflow": tf, "jax": jax}})

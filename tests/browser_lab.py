@@ -84,6 +84,7 @@ def jupyterlab(root: Path, env: dict[str, str], start_timeout: float = 180) -> I
     server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     lab = Lab(root, port, token)
+    stopped = signal.signal(signal.SIGTERM, _interrupt)  # a CI time limit still stops the server and kernels
     try:
         deadline = time.monotonic() + start_timeout
         while True:
@@ -98,6 +99,11 @@ def jupyterlab(root: Path, env: dict[str, str], start_timeout: float = 180) -> I
     finally:
         _stop(server)
         log.close()
+        signal.signal(signal.SIGTERM, stopped)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _stop(server: subprocess.Popen) -> None:

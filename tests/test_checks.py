@@ -90,7 +90,7 @@ def louie_namespace():
 
     return {"dogs": types.SimpleNamespace(louie_dataset=louie_dataset), "tiny": louie_dataset("tiny"),
             "heldout": louie_dataset("heldout"), "train": louie_dataset("big"), "build_model": Network,
-            "big_epochs": 1, "batch_size": 32, "time": time, "train_seconds": 0.0}
+            "big_epochs": 1, "batch_size": 32, "time": time, "train_seconds": 0.0, "photo_size": 128}
 
 
 def segmentation_namespace():
