@@ -93,8 +93,10 @@ def test_a_quickly_trained_classifier_gets_the_same_grade_in_practice_as_for_rea
     submission = tmp_path / "submission.py"
     submission.write_text((ROOT / "solutions" / "submission.py").read_text())
 
-    practice = grading.grade(submission, grading.practice_set(60))
-    real = grading.grade(submission, grading.whale_set(60))
+    # 200 images each: for a classifier right about 80% of the time, the two grades' sampling noise has a
+    # spread of about 0.04, well inside the 0.1 allowed; a fixed hidden seed keeps the test reproducible.
+    practice = grading.grade(submission, grading.practice_set(200))
+    real = grading.grade(submission, grading.whale_set(200, seed=31_337))
 
     assert practice.problem is None and real.problem is None, (practice.problem, real.problem)
     assert min(practice.accuracy, real.accuracy) > 0.65, (practice.accuracy, real.accuracy)  # well above chance
