@@ -7,10 +7,12 @@ again, so a killed kernel or a full disk can cost time, never correctness.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,22 @@ def _valid(npz: Path, manifest: Path) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _one_maker(lock: Path) -> Iterator[None]:
+    """Let one process at a time make an entry: two kernels (or test workers) that need the same data
+    would otherwise each write the file and the manifest, and leave one's file with the other's checksum.
+    The others wait, then find it made. A data folder that cannot hold a lock file just goes unlocked."""
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "a")  # noqa: SIM115 - held until the entry is made
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def cached(name: str, version: int, params: dict[str, Any], make: Callable[[], Arrays]) -> Arrays:
     """The arrays that `make()` returns for these parameters, from the cache when it holds them intact.
 
@@ -45,6 +63,12 @@ def cached(name: str, version: int, params: dict[str, Any], make: Callable[[], A
     """
     folder = data_dir() / name
     stem = key(name, version, params)
+    with _one_maker(folder / f"{stem}.lock"):
+        return _load_or_make(folder, stem, name, version, params, make)
+
+
+def _load_or_make(folder: Path, stem: str, name: str, version: int, params: dict[str, Any],
+                  make: Callable[[], Arrays]) -> Arrays:
     npz, manifest = folder / f"{stem}.npz", folder / f"{stem}.json"
     if _valid(npz, manifest):
         with np.load(npz) as f:
