@@ -24,7 +24,7 @@ def door(tmp_path_factory):
     model = keras.Sequential([keras.Input((None, None, 3)), keras.layers.Resizing(8, 8),
                               keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
                               keras.layers.Dense(2, activation="softmax")])
-    model.save(folder / "louie.keras")
+    model.save(folder / "louie_deployed.keras")
     (folder / "class_names.json").write_text(json.dumps(["louie", "not louie"]))
     Image.fromarray(np.full((40, 30, 3), 200, np.uint8)).save(folder / "photo.png")
     (folder / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")

@@ -17,7 +17,8 @@ from dlicourse.instructor import profiles
 
 FIGURES = {
     "00_welcome": {"loss_before", "loss_after"},
-    "01_louie": {"tiny_train_accuracy", "tiny_heldout_accuracy", "big_heldout_accuracy", "train_seconds"},
+    "01_louie": {"tiny_train_accuracy", "tiny_heldout_accuracy", "big_heldout_accuracy", "train_seconds",
+                 "heldout_accuracy_at_8", "heldout_accuracy_at_2400"},
     "02_deployment": {"latency_ms_batch1", "throughput_best_images_per_s", "best_batch_size",
                       "mismatch_changed_prediction"},
     "04_whale_detection": {"classifier_val_accuracy", "sliding_window_seconds", "batched_window_seconds",

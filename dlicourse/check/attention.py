@@ -12,6 +12,7 @@ from functools import cache
 import numpy as np
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 from dlicourse.placeholders import FixmeError
 
 SIZE = 32
@@ -55,6 +56,11 @@ def _call(fn: Callable, *args) -> tuple[np.ndarray | None, str | None]:
         return None, f"{type(err).__name__}: {first}"
 
 
+@exercise("08_what_the_network_sees",
+          "Loop over the top-left corners of the patch: rows and columns from 0, `stride` apart, while the patch fits.",
+          "For each position, copy the photo, paint the patch grey (e.g. 128) and ask the model for `label`'s "
+          "probability; the drop is the photo's probability minus this one.",
+          "Add the drop to every pixel the patch covered and count the covers; the map is the sum over the count.")
 def occlusion(occlusion_map: object) -> Verdict:
     """`occlusion_map(model, image, label, patch, stride)` must give, per pixel, the mean drop in probability."""
     if (failed := missing(occlusion_map=occlusion_map)) is not None:
@@ -85,6 +91,10 @@ def occlusion(occlusion_map: object) -> Verdict:
     return verdict(True, "Right: your loop finds how much each part of the photo matters to the answer.")
 
 
+@exercise("08_what_the_network_sees",
+          "`feature_gradients` gives the last convolution's maps and the gradients of each class score on them.",
+          "Average the gradients over rows and columns: one weight per channel and image.",
+          "Weight each channel's map, sum over channels, keep the positive part (ReLU), then resize to the photo.")
 def grad_cam(grad_cam: object) -> Verdict:
     """`grad_cam(model, images, classes)` must weight the feature maps by mean gradient, sum, ReLU, upsample."""
     if (failed := missing(grad_cam=grad_cam)) is not None:
