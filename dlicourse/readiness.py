@@ -36,7 +36,8 @@ def _module(name: str) -> Finding:
     return Finding(name, getattr(module, "__version__", "installed"))
 
 
-def _data_dir() -> Finding:
+def data_directory() -> Finding:
+    """Whether datasets can be made here: a Dask worker is checked with this too, before any task."""
     folder = data_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -65,7 +66,7 @@ def findings() -> list[Finding]:
 
         found.append(Finding("keras backend", keras.backend.backend()))
         found.append(Finding("devices", device_summary()))
-    found.append(_data_dir())
+    found.append(data_directory())
     return found
 
 

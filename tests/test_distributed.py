@@ -34,6 +34,22 @@ def test_a_worker_unlike_this_machine_is_named_with_what_differs():
     assert distributed.mismatch(mine, {**mine, "code": "abd"}) == "dlicourse's code differs from this machine's"
     other = {**mine, "notebooks": {"00_welcome": "1", "03_mnist": "3"}}
     assert distributed.mismatch(mine, other) == "notebooks differ: 03_mnist"
+    unwritable = {**mine, "data": "/data is not writable (Read-only file system)"}
+    assert distributed.mismatch(mine, unwritable) == "its data directory /data is not writable (Read-only file system)"
+
+
+def test_a_worker_whose_data_directory_is_read_only_says_so(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    folder.chmod(0o500)
+    monkeypatch.setenv("DLICOURSE_DATA", str(folder))
+    if os.access(folder, os.W_OK):  # root writes anywhere: a file where the folder should be instead
+        folder.chmod(0o700)
+        folder.rmdir()
+        folder.write_text("not a folder")
+    assert "is not writable" in distributed.fingerprint()["data"]
+    monkeypatch.setenv("DLICOURSE_DATA", str(tmp_path / "fresh"))
+    assert distributed.fingerprint()["data"] is None
 
 
 def test_tasks_come_back_in_order_and_a_failing_one_is_named():

@@ -40,12 +40,16 @@ class Missing:
 
 
 def fingerprint() -> dict[str, Any]:
-    """What must match between this machine and a worker: dlicourse's version and code, the notebooks."""
+    """What must match between this machine and a worker: dlicourse's version and code, the notebooks;
+    and whether the worker can make its data cache (a worker that cannot would fail every task)."""
     import dlicourse
+    from dlicourse.readiness import data_directory
 
     notebooks = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest()[:16]
                  for p in sorted(solutions_dir().glob("[0-9][0-9]_*.ipynb"))}
-    return {"version": dlicourse.__version__, "code": code_digest(), "notebooks": notebooks}
+    data = data_directory()
+    return {"version": dlicourse.__version__, "code": code_digest(), "notebooks": notebooks,
+            "data": None if data.ok else data.found}
 
 
 def code_digest(leave_out: tuple[str, ...] = ()) -> str:
@@ -76,7 +80,9 @@ def mismatch(mine: dict[str, Any], theirs: dict[str, Any]) -> str | None:
         return "dlicourse's code differs from this machine's"
     own, other = mine["notebooks"], theirs.get("notebooks", {})
     differ = sorted(n for n in own.keys() | other.keys() if own.get(n) != other.get(n))
-    return f"notebooks differ: {', '.join(differ)}" if differ else None
+    if differ:
+        return f"notebooks differ: {', '.join(differ)}"
+    return f"its data directory {theirs['data']}" if theirs.get("data") else None
 
 
 def check_workers(client: Any) -> int:
