@@ -133,8 +133,9 @@ class Gradebook:
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
-        self.rows: dict[str, dict[str, str]] = {}  # student -> row, in the gradebook's order
+        self.rows: dict[str, dict[str, str]] = {}  # student -> row
         self.extra_columns: list[str] = []
+        self.order: list[str] = []  # students in the order their rows are written; others follow
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> Gradebook:
@@ -174,15 +175,24 @@ class Gradebook:
             return None
         return row if (row["files_sha256"], row["conditions"]) == (files_sha256, conditions) else None
 
+    def expect(self, students: Sequence[str]) -> None:
+        """Rows are written in the gradebook's order, then new students' in the order given, whatever order
+        their grades come back in."""
+        self.order = [*self.rows, *(s for s in students if s not in self.rows)]
+
     def put(self, row: dict[str, str]) -> None:
         """Add or replace a student's row (a replaced row keeps its hand-added cells)."""
         self.rows[row["student"]] = {**self.rows.get(row["student"], {}), **row}
+
+    def ordered(self) -> list[dict[str, str]]:
+        rank = {student: i for i, student in enumerate(self.order)}
+        return sorted(self.rows.values(), key=lambda row: rank.get(row["student"], len(rank)))
 
     def write(self) -> None:
         with files.atomic_path(self.path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=GRADEBOOK_COLUMNS + self.extra_columns, restval="")
             writer.writeheader()
-            writer.writerows(self.rows.values())
+            writer.writerows(self.ordered())
 
     def write_canvas(self, path: str | os.PathLike, assignment: str) -> Path:
         """The grades as Canvas's gradebook import reads them: the student (as name and SIS Login ID), then
@@ -190,6 +200,6 @@ class Gradebook:
         with files.atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow([*CANVAS_COLUMNS, assignment])
-            for row in self.rows.values():
+            for row in self.ordered():
                 writer.writerow([row["student"], "", "", row["student"], "", row["score"]])
         return Path(path)
