@@ -61,7 +61,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=run)
 
 
-
 class GradeError(Exception):
     """Input the command cannot grade (a folder, two submissions of one student, a gradebook of another
     set); the message says what to do, in one line."""
@@ -90,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _grade_class(args: argparse.Namespace) -> int:
+    """Everything is checked (the options, the submissions, the gradebook's set) before anything runs, and
+    the hidden set is drawn only if a submission is left to grade: an unchanged class re-grades in seconds."""
     if args.gradescope and (len(args.submissions) != 1 or args.out):
         raise GradeError("--gradescope grades one submission, without --out (Gradescope runs the autograder once "
                          "per hand-in)")
