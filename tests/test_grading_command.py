@@ -1,4 +1,5 @@
-"""`dlicourse grade`: a folder of real crops into a gradebook; JSON and the exit code."""
+"""`dlicourse grade`: a class into a gradebook (students, re-grades that keep unchanged hand-ins), Gradescope's
+results.json, progress, JSON and the exit code, and bad input refused in one line."""
 
 from __future__ import annotations
 
@@ -6,32 +7,171 @@ import csv
 import json
 
 import numpy as np
+import pytest
 from grading_support import BRIGHT_IS_WHALE, submission_file
 
+from dlicourse.instructor.cli import main
 
-def test_the_command_grades_a_folder_of_real_crops_into_a_gradebook(tmp_path, capsys):
+ALWAYS = "def predict(path):\n    return 'whale'\n"
+SEED = 987_654_321_123  # a seed that cannot appear in a report by chance
+
+
+@pytest.fixture
+def crops(tmp_path):
+    """Real crops in the whale layout: bright faces, dark sea."""
     from PIL import Image
-
-    from dlicourse.instructor.cli import main
 
     for label, value in (("face", 220), ("not_face", 20)):
         (tmp_path / "crops" / label).mkdir(parents=True)
         for k in range(3):
             Image.fromarray(np.full((40, 40, 3), value, np.uint8)).save(tmp_path / "crops" / label / f"{k}.png")
+    return tmp_path / "crops"
+
+
+def hand_in(folder, student: str, source: str, model: bytes = b"weights") -> str:
+    """A student's hand-in folder: submission.py and a model file beside it."""
+    (folder / student).mkdir(parents=True, exist_ok=True)
+    (folder / student / "whale_model.keras").write_bytes(model)
+    return str(submission_file(folder / student, source))
+
+
+def rows(path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_command_grades_a_folder_of_real_crops_into_a_gradebook(tmp_path, crops, capsys):
     good = submission_file(tmp_path, BRIGHT_IS_WHALE)
-    code = main(["grade", "--task", "whale", str(good), "--images", str(tmp_path / "crops"),
-                 "--out", str(tmp_path / "book.csv")])
+    code = main(["grade", "--task", "whale", str(good), "--images", str(crops), "--out", str(tmp_path / "book.csv")])
     assert code == 0
     assert "PASS 100.0%" in capsys.readouterr().out
-    assert len(list(csv.DictReader((tmp_path / "book.csv").open()))) == 1
+    assert len(rows(tmp_path / "book.csv")) == 1
 
 
 def test_the_command_prints_json_and_exits_non_zero_when_a_submission_fails(tmp_path, capsys):
-    from dlicourse.instructor.cli import main
-
-    always = submission_file(tmp_path, "def predict(path):\n    return 'whale'\n")
+    always = submission_file(tmp_path, ALWAYS)
     code = main(["grade", "--task", "whale", str(always), "--seed", "5", "--n", "6", "--json"])
     grades = json.loads(capsys.readouterr().out)
     assert code == 1
     assert [(g["accuracy"], g["passed"], g["total"]) for g in grades] == [(0.5, False, 6)]
     assert grades[0]["confusion"]["not whale"] == {"whale": 3, "not whale": 0, "invalid": 0}
+
+
+def test_a_regrade_keeps_unchanged_hand_ins_and_grades_a_changed_model_again(tmp_path, crops, capsys):
+    subs = [hand_in(tmp_path / "class", name, source) for name, source in
+            (("ada", BRIGHT_IS_WHALE), ("bo", ALWAYS), ("cy", BRIGHT_IS_WHALE))]
+    book = tmp_path / "book.csv"
+    grade = ["grade", *subs, "--images", str(crops), "--out", str(book), "--jobs", "2"]
+    assert main(grade) == 1
+    first = capsys.readouterr()
+    assert "grading: 100%" in first.err and "3/3" in first.err  # tqdm's progress, on stderr
+    before = rows(book)
+    assert [(r["student"], r["score"], r["passed"]) for r in before] == [
+        ("ada", "100.0", "True"), ("bo", "50.0", "False"), ("cy", "100.0", "True")]
+    assert before[0]["test_set"].startswith("real crops sha256:") and before[0]["conditions"].startswith("isolated")
+
+    assert main(grade) == 1  # nothing changed: nothing runs, every row stays as it was
+    again = capsys.readouterr()
+    assert "3 unchanged submission(s) keep their grade" in again.err and "grading:" not in again.err
+    assert again.out.count("(unchanged: kept)") == 3 and rows(book) == before
+
+    (tmp_path / "class" / "bo" / "whale_model.keras").write_bytes(b"other weights")  # only the model changed
+    (tmp_path / "class" / "cy" / "notes").mkdir()  # a subfolder is not copied for grading: no change
+    (tmp_path / "class" / "cy" / "notes" / "todo.txt").write_text("tidy up")
+    assert main(grade) == 1
+    third = capsys.readouterr()
+    assert "2 unchanged submission(s) keep their grade from" in third.err and "; grading 1\n" in third.err
+    assert third.out.splitlines()[:3] == ["PASS 100.0%  ada  (unchanged: kept)", "FAIL  50.0%  bo",
+                                          "PASS 100.0%  cy  (unchanged: kept)"]
+    after = rows(book)
+    assert after[1]["files_sha256"] != before[1]["files_sha256"] and after[0] == before[0] and after[2] == before[2]
+
+    assert main(["grade", subs[0], "--images", str(crops), "--out", str(book)]) == 0  # one student, same book
+    assert rows(book) == after and "(with 2 other student(s) graded before)" in capsys.readouterr().out
+
+
+def test_a_regrade_uses_the_gradebook_s_seed_and_refuses_another_set_in_one_line(tmp_path, capsys):
+    sub = hand_in(tmp_path, "ada", BRIGHT_IS_WHALE)
+    book = str(tmp_path / "book.csv")
+    main(["grade", sub, "--n", "6", "--out", book])
+    [first] = rows(book)
+    assert first["seed"] and first["total"] == "6"
+
+    (tmp_path / "ada" / "submission.py").write_text(BRIGHT_IS_WHALE + "# resubmitted\n")
+    main(["grade", sub, "--n", "6", "--out", book])  # no --seed: the gradebook's
+    [second] = rows(book)
+    assert second["seed"] == first["seed"] and second["files_sha256"] != first["files_sha256"]
+    assert (second["correct"], second["whale_accuracy"]) == (first["correct"], first["whale_accuracy"])
+    capsys.readouterr()
+
+    for other in (["--n", "8"], ["--seed", "1"]):
+        assert main(["grade", sub, "--out", book, "--n", "6", *other]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("dlicourse grade: ") and err.count("\n") == 1 and "another --out" in err
+        assert first["seed"] not in err and rows(book) == [second]
+
+
+def test_students_come_from_the_path_by_a_pattern_one_row_each(tmp_path, crops, capsys):
+    subs = [hand_in(tmp_path, f"{name}_{number}", ALWAYS) for name, number in (("ada", 101), ("bo", 102))]
+    book = tmp_path / "book.csv"
+    code = main(["grade", *subs, "--images", str(crops), "--out", str(book), "--student-from", r"_(\d+)/"])
+    assert code == 1 and [r["student"] for r in rows(book)] == ["101", "102"]
+    capsys.readouterr()
+
+    for pattern, said in ((r"_(1)0", "are both student '1'"), ("nobody", "finds no student in")):
+        assert main(["grade", *subs, "--images", str(crops), "--student-from", pattern]) == 2
+        err = capsys.readouterr().err
+        assert said in err and err.count("\n") == 1
+
+
+def test_gradescope_gets_results_json_without_the_hidden_seed(tmp_path, capsys):
+    sub = hand_in(tmp_path / "autograder", "submission", BRIGHT_IS_WHALE)
+    results = tmp_path / "results" / "results.json"
+    code = main(["grade", "--task", "whale", sub, "--n", "6", "--seed", str(SEED), "--gradescope", str(results)])
+    text = results.read_text()
+    found = json.loads(text)
+    [test] = found["tests"]
+    assert set(found) == {"score", "execution_time", "stdout_visibility", "tests"}
+    assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
+    assert test["max_score"] == 100.0 and test["visibility"] == "visible" and found["stdout_visibility"] == "hidden"
+    assert found["score"] == test["score"] and 0 <= found["score"] <= 100
+    assert test["status"] == ("passed" if code == 0 else "failed") and isinstance(found["execution_time"], int)
+    assert "accuracy" in test["output"] and str(SEED) not in text
+    assert str(SEED) in capsys.readouterr().out  # the instructor's report, on stdout (instructors only)
+
+
+def test_bad_input_is_one_line_that_says_what_is_expected(tmp_path, crops, capsys):
+    sub = hand_in(tmp_path, "ada", ALWAYS)
+    (tmp_path / "louie" / "Louie").mkdir(parents=True)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,email\nAda,ada@example.org\n")
+    cases = [(["grade", str(tmp_path / "ada")], "is a folder, not a submission file"),
+             (["grade", sub, "--images", str(tmp_path / "nowhere")], "face/ and not_face/"),
+             (["grade", sub, "--images", str(tmp_path / "louie")], "has no face/ (found Louie/)"),
+             (["grade", sub, "--out", str(roster)], "not a gradebook of this grader"),
+             (["grade", sub, sub, "--gradescope", str(tmp_path / "r.json")], "--gradescope grades one submission"),
+             (["grade", sub, "--canvas", "Whale (1)"], "give --out too")]
+    for argv, said in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert said in err and err.count("\n") == 1 and "Traceback" not in err, err
+        assert "Not Louie" not in err
+    assert roster.read_text() == "name,email\nAda,ada@example.org\n"
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_json_is_all_there_is_on_stdout_and_no_progress_bar(tmp_path, crops, capsys):
+    subs = [hand_in(tmp_path, name, ALWAYS) for name in ("ada", "bo")]
+    book = tmp_path / "book.csv"
+    main(["grade", *subs, "--images", str(crops), "--out", str(book), "--json", "--canvas", "Whale (7)"])
+    out, err = capsys.readouterr()
+    assert [(g["student"], g["reused"], g["accuracy"]) for g in json.loads(out)] == [("ada", False, 0.5),
+                                                                                    ("bo", False, 0.5)]
+    assert "grading" not in err
+    assert list(csv.reader((tmp_path / "book.canvas.csv").open()))[1:] == [["ada", "", "", "ada", "", "50.0"],
+                                                                           ["bo", "", "", "bo", "", "50.0"]]
+    main(["grade", *subs, "--images", str(crops), "--out", str(book), "--json"])
+    out, err = capsys.readouterr()
+    assert [(g["student"], g["reused"], g["score"]) for g in json.loads(out)] == [("ada", True, "50.0"),
+                                                                                 ("bo", True, "50.0")]
+    assert err == ""

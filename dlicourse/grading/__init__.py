@@ -12,8 +12,9 @@ The modules, one job each: `answers` (the two answers, the pass mark), `testsets
 and folder sets), `sandbox` (one running submission), `processes` (killing what it started),
 `isolation` (the bubblewrap command), `cgroups` (kernel limits), `launch` (starting the child),
 `protocol` (the pipes, with deadlines and strict messages), `grader` (one grade, many grades),
-`gradebook` (scores and the CSV), `report` (the text a person reads), `child` (the process inside
-the sandbox), `command` (`dlicourse grade`).
+`gradebook` (scores, the class's CSV a re-grade reads back, Canvas's import), `report` (the text a person
+reads), `gradescope` (Gradescope's results.json), `child` (the process inside the sandbox), `command`
+(`dlicourse grade`).
 
 Importing this package is cheap: the names below load their module on first use, so a submission can
 import `dlicourse.grading.answers` without pulling in the grader.
@@ -33,7 +34,7 @@ _WHERE = {
     "Limits": "sandbox",
     "grade": "grader", "grade_many": "grader",
     "Grade": "gradebook", "Failure": "gradebook", "gradebook_row": "gradebook", "write_gradebook": "gradebook",
-    "GRADEBOOK_COLUMNS": "gradebook",
+    "GRADEBOOK_COLUMNS": "gradebook", "Gradebook": "gradebook", "GradebookError": "gradebook",
 }
 __all__ = ["ANSWERS", "INVALID", "PASS_ACCURACY", "report", *_WHERE]
 

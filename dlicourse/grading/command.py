@@ -1,18 +1,30 @@
-"""`dlicourse grade`: the grader's command line (the grading itself is in the rest of `dlicourse.grading`)."""
+"""`dlicourse grade`: the grader's command line (the grading itself is in the rest of `dlicourse.grading`).
+
+A class goes into a gradebook (`--out`), one row per student, rewritten after every grade so that an
+interrupted class resumes. Grading into an existing gradebook is a re-grade: on the same hidden set (the
+gradebook's seed and size, or the same folder of crops) under the same conditions, where a student whose
+hand-in is unchanged keeps their row without running again and a changed one is graded afresh.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import threading
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from dlicourse import grading
-from dlicourse.grading import isolation
+from dlicourse.grading import isolation, testsets
+from dlicourse.grading.gradebook import Gradebook, GradebookError, default_student, gradebook_row
+from dlicourse.grading.launch import submission_digest
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission.py file(s)")
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                        help="submission.py file(s), each in its student's hand-in folder (with its model)")
     parser.add_argument("--task", choices=["whale"], default="whale", help="what is graded (default: whale)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the generated hidden set (default: a fresh secret one from the OS's "
@@ -21,7 +33,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"images in the generated hidden set (default: {grading.DEFAULT_HIDDEN_SIZE})")
     parser.add_argument("--images", metavar="DIR",
                         help="grade on a folder of labelled real crops (face/ and not_face/) instead")
-    parser.add_argument("--out", metavar="CSV", help="write a gradebook, one row per submission")
+    parser.add_argument("--out", metavar="CSV",
+                        help="the class's gradebook, one row per student; grading into an existing one keeps its "
+                             "hidden set and the rows of unchanged submissions")
+    parser.add_argument("--student-from", metavar="REGEX",
+                        help="read the student from each path as given (the first group, else the whole match); "
+                             "default: the submission's folder name")
+    parser.add_argument("--canvas", metavar="ASSIGNMENT",
+                        help="with --out, also write OUT's stem + .canvas.csv for Canvas's gradebook import, the "
+                             "score in a column named ASSIGNMENT (e.g. 'Whale assessment (12345)')")
+    parser.add_argument("--gradescope", metavar="JSON",
+                        help="write Gradescope's results.json for the one submission given (run_autograder)")
     parser.add_argument("--json", action="store_true", help="print the grades as JSON")
     parser.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
@@ -39,39 +61,184 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=run)
 
 
+class GradeError(Exception):
+    """Input the command cannot grade (a folder, two submissions of one student, a gradebook of another
+    set); the message says what to do, in one line."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One submission of the class: its path as given, its student, the hash of what grading copies."""
+
+    path: str
+    student: str
+    files_sha256: str
+
+
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when every submission passes, 1 when one fails (the grades are printed either way), 2 when
-    isolated grading is impossible here and was not waived."""
+    isolated grading is impossible here and was not waived, or the input cannot be graded (one line)."""
     if not args.unsafe_no_isolation and (why := isolation.unavailable()):
         print(f"dlicourse grade: refusing to grade without isolation: {why}", file=sys.stderr)
         return 2
-    if args.images:
-        test_set = grading.folder_set(args.images)
-        for path, reason in test_set.skipped:
-            print(f"skipped {path}: {reason}", file=sys.stderr)
-    else:
-        test_set = grading.whale_set(args.n, seed=args.seed)
+    try:
+        return _grade_class(args)
+    except (GradeError, GradebookError) as err:
+        print(f"dlicourse grade: {err}", file=sys.stderr)
+        return 2
+
+
+def _grade_class(args: argparse.Namespace) -> int:
+    """Everything is checked (the options, the submissions, the gradebook's set) before anything runs, and
+    the hidden set is drawn only if a submission is left to grade: an unchanged class re-grades in seconds."""
+    if args.gradescope and (len(args.submissions) != 1 or args.out):
+        raise GradeError("--gradescope grades one submission, without --out (Gradescope runs the autograder once "
+                         "per hand-in)")
+    if args.canvas and not args.out:
+        raise GradeError("--canvas writes beside the gradebook: give --out too")
+    entries = _entries(args.submissions, args.student_from)
+    book = Gradebook.read(args.out) if args.out else None
+    identity, seed = _hidden_set(args, book)
     limits = grading.Limits(per_image_s=args.per_image_s, total_s=args.total_s, memory_mb=args.memory_mb,
                             startup_s=min(grading.Limits().startup_s, args.total_s))
-    protected = [Path(args.images).resolve()] if args.images else []
-    if args.scheduler:  # each submission a task on the cluster, graded by grading.grade in its sandbox there
-        from dlicourse.instructor import distributed
+    conditions = _conditions(limits, isolated=not args.unsafe_no_isolation)
+    kept = {e.student: row for e in entries if book and (row := book.reusable(e.student, e.files_sha256, conditions))}
+    todo = [e for e in entries if e.student not in kept]
+    if book is not None:
+        book.expect([e.student for e in entries])
+    if kept and not args.json:
+        print(f"{len(kept)} unchanged submission(s) keep their grade from {args.out}; grading {len(todo)}",
+              file=sys.stderr)
+    grades = _grade(todo, args, limits, seed, book, identity, conditions) if todo else []
+    if book is not None:
+        book.write()
+    _report(args, entries, kept, dict(zip((e.student for e in todo), grades, strict=True)), book)
+    return 0 if all(g.passed for g in grades) and all(r["passed"] == "True" for r in kept.values()) else 1
 
-        results = distributed.grade_many(args.submissions, test_set, limits, args.jobs, args.scheduler, protected,
-                                         isolated=not args.unsafe_no_isolation)
-    else:
-        results = grading.grade_many(args.submissions, test_set, limits, jobs=args.jobs, protected=protected,
-                                     isolated=not args.unsafe_no_isolation)
-    # Every submission's processes are gone by now: only the grader writes results.
-    if args.out:
-        grading.write_gradebook(args.out, results)
+
+def _entries(paths: list[str], pattern: str | None) -> list[Entry]:
+    """Each submission with its student; a folder, a pattern that does not match, or two submissions of
+    one student are refused before anything runs."""
+    try:
+        regex = re.compile(pattern) if pattern else None
+    except re.error as err:
+        raise GradeError(f"--student-from {pattern!r} is not a regular expression: {err}") from None
+    entries, seen = [], {}
+    for path in paths:
+        if Path(path).is_dir():
+            raise GradeError(f"{path} is a folder, not a submission file: give the submission.py in it "
+                             f"({Path(path) / 'submission.py'})")
+        student = _student(path, regex)
+        if student in seen:
+            raise GradeError(f"{seen[student]} and {path} are both student {student!r}: one submission a student "
+                             "(--student-from says how the path names the student)")
+        seen[student] = path
+        entries.append(Entry(path, student, submission_digest(Path(path).expanduser().resolve())))
+    return entries
+
+
+def _student(path: str, regex: re.Pattern | None) -> str:
+    if regex is None:
+        return default_student(path)
+    found = regex.search(path)
+    student = (found.group(1) if found.groups() else found.group(0)) if found else ""
+    if not student:
+        raise GradeError(f"--student-from {regex.pattern!r} finds no student in {path}")
+    return student
+
+
+def _hidden_set(args: argparse.Namespace, book: Gradebook | None) -> tuple[str, int | None]:
+    """What the class is graded on (the set's identity, and the seed of a generated one): the gradebook's
+    own when it has one; a different set than the gradebook's is refused, never mixed into it."""
+    try:
+        identity = (testsets.folder_identity(args.images) if args.images
+                    else testsets.generated_identity(args.n))
+    except (OSError, ValueError) as err:
+        raise GradeError(f"--images: {err}") from None
+    stored = book.hidden_set() if book else None
+    if stored is None:
+        return identity, None if args.images else args.seed
+    stored_identity, stored_seed = stored
+    if stored_identity != identity:
+        raise GradeError(f"{args.out} was graded on {stored_identity}, not {identity}: give the same --n or --images "
+                         "as then, or another --out")
+    if args.seed is not None and str(args.seed) != stored_seed:
+        raise GradeError(f"{args.out} was graded on another hidden set than --seed {args.seed}: leave --seed out "
+                         "to grade on the gradebook's, or give another --out")
+    return identity, int(stored_seed) if stored_seed and not args.images else None
+
+
+def _conditions(limits: grading.Limits, isolated: bool) -> str:
+    """The gradebook's record of how a row was graded; a re-grade keeps a row only under the same."""
+    return ("isolated" if isolated else "NOT isolated") + "; " + " ".join(
+        f"{name}={value:g}" for name, value in asdict(limits).items())
+
+
+def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, seed: int | None,
+           book: Gradebook | None, identity: str, conditions: str) -> list[grading.Grade]:
+    """Grade what needs it, with a progress bar and ETA on stderr (not with --json) and every grade written
+    into the gradebook as it comes, so that an interrupted class resumes where it stopped."""
+    from tqdm import tqdm
+
+    test_set = _test_set(args, seed)
+    protected = [Path(args.images).resolve()] if args.images else []
+    paths = [e.path for e in todo]
+    lock = threading.Lock()
+    with tqdm(total=len(todo), desc="grading", unit="submission", file=sys.stderr,
+              disable=args.json or len(todo) < 2) as progress:
+        def done(index: int, result: grading.Grade) -> None:
+            result.student, result.files_sha256 = todo[index].student, todo[index].files_sha256
+            with lock:
+                if book is not None:
+                    book.put(gradebook_row(result, identity, conditions))
+                    book.write()
+                progress.update()
+
+        if args.scheduler:  # each submission a task on the cluster, graded by grading.grade in its sandbox there
+            from dlicourse.instructor import distributed
+
+            grades = distributed.grade_many(paths, test_set, limits, args.jobs, args.scheduler, protected,
+                                            isolated=not args.unsafe_no_isolation, on_done=done)
+        else:
+            grades = grading.grade_many(paths, test_set, limits, jobs=args.jobs, protected=protected,
+                                        isolated=not args.unsafe_no_isolation, on_done=done)
+    for entry, result in zip(todo, grades, strict=True):  # a cluster's lost task is a new Grade at the end
+        result.student, result.files_sha256 = entry.student, entry.files_sha256
+    return grades
+
+
+def _test_set(args: argparse.Namespace, seed: int | None) -> grading.TestSet:
+    if not args.images:
+        return grading.whale_set(args.n, seed=seed)
+    test_set = grading.folder_set(args.images)
+    for path, reason in test_set.skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    return test_set
+
+
+def _report(args: argparse.Namespace, entries: list[Entry], kept: dict[str, dict[str, str]],
+            graded: dict[str, grading.Grade], book: Gradebook | None) -> None:
+    """Every submission's grade, in the order given: JSON, one line each beside a gradebook, or reports.
+    Every submission's processes are gone by now: only the grader writes results."""
+    if args.gradescope:
+        from dlicourse.grading.gradescope import write_results
+
+        write_results(args.gradescope, graded[entries[0].student])
+    if args.canvas and book is not None:
+        canvas = book.write_canvas(Path(args.out).with_name(f"{Path(args.out).stem}.canvas.csv"), args.canvas)
     if args.json:
-        print(json.dumps([r.to_dict() for r in results], indent=2, allow_nan=False))
-    elif args.out:
-        for r in results:
-            print(f"{'PASS' if r.passed else 'FAIL'} {r.accuracy:6.1%}  {r.submission}"
-                  + (f"  ({r.problem})" if r.problem else ""))
-        print(f"gradebook: {args.out}")
+        rows = [{**kept[e.student], "reused": True} if e.student in kept else
+                {**graded[e.student].to_dict(), "reused": False} for e in entries]
+        print(json.dumps(rows, indent=2, allow_nan=False))
+    elif book is not None:
+        for e in entries:
+            row = kept.get(e.student) or gradebook_row(graded[e.student])
+            verdict = "PASS" if row["passed"] == "True" else "FAIL"
+            note = "  (unchanged: kept)" if e.student in kept else (f"  ({row['problem']})" if row["problem"] else "")
+            print(f"{verdict} {float(row['accuracy']):6.1%}  {e.student}{note}")
+        others = len(book.rows) - len(entries)
+        print(f"gradebook: {args.out}" + (f" (with {others} other student(s) graded before)" if others else ""))
+        if args.canvas:
+            print(f"canvas import: {canvas}")
     else:
-        print("\n\n".join(grading.report(r) for r in results))
-    return 0 if all(r.passed for r in results) else 1
+        print("\n\n".join(grading.report(graded[e.student]) for e in entries))

@@ -1,4 +1,5 @@
-"""A grade's figures (accuracy, per-class accuracy, confusion, failures) and the class gradebook CSV."""
+"""A grade's figures (accuracy, per-class accuracy, confusion, failures) and the class gradebook: one CSV row per
+student, read back by a re-grade, and the same grades as Canvas imports them."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class Grade:
     seed: int | None = None  # the generated set's seed, so the instructor can reproduce the grade
     isolation: str = ""  # what held the submission
     cleanup: list[str] = field(default_factory=list)  # what the grader could not clean up afterwards
+    student: str = ""  # whose it is (the gradebook's key); empty: the submission's folder name
+    files_sha256: str = ""  # what was handed in (`launch.submission_digest`), when a class is graded
 
     @property
     def accuracy(self) -> float:
@@ -73,24 +76,130 @@ def score(result: Grade, test_set: TestSet, answers: dict[int, tuple[str | None,
         result.per_class[expected] = row[expected] / max(1, sum(row.values()))
 
 
-GRADEBOOK_COLUMNS = ["submission", "accuracy", "passed", "whale_accuracy", "not_whale_accuracy", "correct", "total",
-                     "invalid", "problem", "seconds", "seed", "isolation", "cleanup"]
+GRADEBOOK_COLUMNS = ["student", "score", "passed", "accuracy", "whale_accuracy", "not_whale_accuracy", "correct",
+                     "total", "invalid", "problem", "seconds", "seed", "test_set", "submission", "files_sha256",
+                     "conditions", "isolation", "cleanup"]
+# Canvas's gradebook import: these columns identify the student, then one column per assignment.
+CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+# How a grade begins when the grader, not the submission, stopped it (grader.py, instructor/distributed.py).
+GRADER_FAULTS = ("the grader failed:", "not graded: the task was lost")
 
 
-def gradebook_row(result: Grade) -> dict[str, object]:
+class GradebookError(Exception):
+    """An existing file at the gradebook's path cannot be read back as one; the message says why, in one line."""
+
+
+def default_student(submission: str | os.PathLike) -> str:
+    """Whose submission it is, when no pattern says: the name of its folder (`alice/submission.py`)."""
+    return Path(submission).expanduser().resolve().parent.name
+
+
+def grader_fault(problem: str | None) -> bool:
+    """The grade says nothing of the submission: the grader failed or lost the task. Its score stays blank
+    for the LMS, and a re-grade grades it again."""
+    return bool(problem) and problem.startswith(GRADER_FAULTS)
+
+
+def gradebook_row(result: Grade, test_set: str = "", conditions: str = "") -> dict[str, str]:
+    """A grade as a gradebook line. `score` (percent right) is what an LMS imports; blank for a grader fault.
+    `test_set` and `conditions` (isolation and limits) are what a re-grade must match to keep the line."""
     invalid = sum(row[INVALID] for row in result.confusion.values())
-    return {"submission": result.submission, "accuracy": f"{result.accuracy:.4f}", "passed": result.passed,
+    score = "" if grader_fault(result.problem) else f"{100 * result.accuracy:.1f}"
+    return {"student": result.student or default_student(result.submission), "score": score,
+            "passed": str(result.passed), "accuracy": f"{result.accuracy:.4f}",
             "whale_accuracy": f"{result.per_class.get('whale', 0.0):.4f}",
-            "not_whale_accuracy": f"{result.per_class.get('not whale', 0.0):.4f}", "correct": result.correct,
-            "total": result.total, "invalid": invalid, "problem": result.problem or "",
-            "seconds": f"{result.seconds:.1f}", "seed": "" if result.seed is None else result.seed,
-            "isolation": result.isolation, "cleanup": "; ".join(result.cleanup)}
+            "not_whale_accuracy": f"{result.per_class.get('not whale', 0.0):.4f}", "correct": str(result.correct),
+            "total": str(result.total), "invalid": str(invalid), "problem": result.problem or "",
+            "seconds": f"{result.seconds:.1f}", "seed": "" if result.seed is None else str(result.seed),
+            "test_set": test_set, "submission": result.submission, "files_sha256": result.files_sha256,
+            "conditions": conditions, "isolation": result.isolation, "cleanup": "; ".join(result.cleanup)}
 
 
 def write_gradebook(path: str | os.PathLike, results: Sequence[Grade]) -> Path:
-    """One row per submission, written atomically."""
-    with files.atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=GRADEBOOK_COLUMNS)
-        writer.writeheader()
-        writer.writerows(gradebook_row(r) for r in results)
-    return Path(path)
+    """One row per student, written atomically; two grades of one student are refused, never merged."""
+    book = Gradebook(path)
+    for result in results:
+        row = gradebook_row(result)
+        if row["student"] in book.rows:
+            raise ValueError(f"two grades of student {row['student']!r} ({result.submission})")
+        book.put(row)
+    book.write()
+    return book.path
+
+
+class Gradebook:
+    """A class's gradebook: one row per student, in a CSV written atomically and read back by a re-grade.
+    Columns an instructor added by hand are kept, and so are the cells they hold."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.rows: dict[str, dict[str, str]] = {}  # student -> row
+        self.extra_columns: list[str] = []
+        self.order: list[str] = []  # students in the order their rows are written; others follow
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> Gradebook:
+        """The gradebook at `path`: empty when there is no file; a GradebookError when the file is not one
+        this grader wrote (never overwritten, then: it may be the class roster)."""
+        book = cls(path)
+        if not book.path.exists():
+            return book
+        try:
+            with open(book.path, newline="", encoding="utf-8") as f:
+                reader = csv.DictReader(f)
+                columns, rows = list(reader.fieldnames or []), list(reader)
+        except (OSError, UnicodeDecodeError, csv.Error) as err:
+            raise GradebookError(f"{path} cannot be read as a gradebook: {err}") from None
+        if missing := [c for c in GRADEBOOK_COLUMNS if c not in columns]:
+            raise GradebookError(f"{path} is not a gradebook of this grader (no {', '.join(missing[:3])} column); "
+                                 "give another --out")
+        book.extra_columns = [c for c in columns if c not in GRADEBOOK_COLUMNS]
+        for row in rows:
+            if row["student"] in book.rows:
+                raise GradebookError(f"{path} has two rows for student {row['student']!r}; give another --out")
+            book.rows[row["student"]] = {k: v or "" for k, v in row.items() if k is not None}
+        return book
+
+    def hidden_set(self) -> tuple[str, str] | None:
+        """The test set and seed every row was graded on; None when the gradebook is empty."""
+        sets = {row["test_set"] for row in self.rows.values()}
+        seeds = {row["seed"] for row in self.rows.values()} - {""}
+        if len(sets) > 1 or len(seeds) > 1:
+            raise GradebookError(f"{self.path} mixes grades from different test sets; give another --out")
+        return (sets.pop(), seeds.pop() if seeds else "") if sets else None
+
+    def reusable(self, student: str, files_sha256: str, conditions: str) -> dict[str, str] | None:
+        """The student's row, if it stands for these very files graded under these conditions."""
+        row = self.rows.get(student)
+        if row is None or not files_sha256 or grader_fault(row["problem"]):
+            return None
+        return row if (row["files_sha256"], row["conditions"]) == (files_sha256, conditions) else None
+
+    def expect(self, students: Sequence[str]) -> None:
+        """Rows are written in the gradebook's order, then new students' in the order given, whatever order
+        their grades come back in."""
+        self.order = [*self.rows, *(s for s in students if s not in self.rows)]
+
+    def put(self, row: dict[str, str]) -> None:
+        """Add or replace a student's row (a replaced row keeps its hand-added cells)."""
+        self.rows[row["student"]] = {**self.rows.get(row["student"], {}), **row}
+
+    def ordered(self) -> list[dict[str, str]]:
+        rank = {student: i for i, student in enumerate(self.order)}
+        return sorted(self.rows.values(), key=lambda row: rank.get(row["student"], len(rank)))
+
+    def write(self) -> None:
+        with files.atomic_path(self.path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=GRADEBOOK_COLUMNS + self.extra_columns, restval="")
+            writer.writeheader()
+            writer.writerows(self.ordered())
+
+    def write_canvas(self, path: str | os.PathLike, assignment: str) -> Path:
+        """The grades as Canvas's gradebook import reads them: the student (as name and SIS Login ID), then
+        one column named for the assignment holding `score` (blank where the grader, not the learner, failed)."""
+        with files.atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow([*CANVAS_COLUMNS, assignment])
+            for row in self.ordered():
+                writer.writerow([row["student"], "", "", row["student"], "", row["score"]])
+        return Path(path)

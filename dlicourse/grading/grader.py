@@ -6,7 +6,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -64,19 +64,23 @@ def grade(submission: str | os.PathLike, test_set: TestSet, limits: Limits = DEF
 
 
 def grade_many(submissions: Sequence[str | os.PathLike], test_set: TestSet, limits: Limits = DEFAULT_LIMITS,
-               jobs: int = 2, protected: Sequence[str | os.PathLike] = (),
-               isolated: bool | None = None) -> list[Grade]:
-    """Grade several submissions in parallel, in the order given; one never stops the others."""
+               jobs: int = 2, protected: Sequence[str | os.PathLike] = (), isolated: bool | None = None,
+               on_done: Callable[[int, Grade], None] | None = None) -> list[Grade]:
+    """Grade several submissions in parallel, in the order given; one never stops the others.
+    `on_done(index, grade)` is called (from a worker thread) as each ends, for progress and partial gradebooks."""
     jobs = max(1, min(jobs, len(submissions)))
     threads = max(1, (os.cpu_count() or 1) // jobs)
 
-    def one(submission: str | os.PathLike) -> Grade:
+    def one(index: int) -> Grade:
+        submission = submissions[index]
         try:
-            return grade(submission, test_set, limits, threads, protected, isolated)
+            result = grade(submission, test_set, limits, threads, protected, isolated)
         except Exception as err:  # noqa: BLE001 - grade() does not raise; this is the last line of defence
-            failed = Grade(str(submission), test_set.source, len(test_set.answers), seed=test_set.seed)
-            failed.problem = f"the grader failed: {type(err).__name__}: {err}"
-            return failed
+            result = Grade(str(submission), test_set.source, len(test_set.answers), seed=test_set.seed)
+            result.problem = f"the grader failed: {type(err).__name__}: {err}"
+        if on_done is not None:
+            on_done(index, result)
+        return result
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(one, submissions))
+        return list(pool.map(one, range(len(submissions))))

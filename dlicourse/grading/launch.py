@@ -9,6 +9,7 @@ set's seed or labels, and the command line is one the submission cannot see anyw
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import shutil
@@ -53,18 +54,41 @@ class SubmissionError(Exception):
     """The submission's folder cannot be given to the sandbox; the message says why."""
 
 
+def handed_in(folder: Path) -> list[Path]:
+    """What grading takes from a submission's folder: the files and links beside it (its code and its
+    model), not subfolders. The copy for the sandbox and the hash a re-grade compares both read this list."""
+    return [entry for entry in sorted(folder.iterdir()) if entry.is_symlink() or entry.is_file()]
+
+
+def submission_digest(submission: Path) -> str:
+    """SHA-256 over the names and contents of what grading copies from `submission`'s folder (a link's
+    target, not what it points to, as the copy keeps it): equal digests mean the same hand-in, so a
+    re-grade may keep its grade. Empty when it cannot be read (a missing file, say): such is never kept."""
+    if not submission.is_file():
+        return ""
+    digest = hashlib.sha256()
+    try:
+        for entry in handed_in(submission.parent):
+            link = entry.is_symlink()
+            content = os.readlink(entry).encode() if link else bytes.fromhex(files.sha256(entry))
+            digest.update(f"{entry.name}\0{'link' if link else 'file'}\0".encode() + content + b"\0")
+    except OSError:  # unreadable or vanishing: never the same as a hand-in that was read
+        return ""
+    return digest.hexdigest()
+
+
 def copy_submission(folder: Path, target: Path) -> None:
-    """A read-only copy of the files beside the submission (its code and its model; not subfolders) for
-    the sandbox's unprivileged user, who may not read the originals. Links are copied as links, so one
-    cannot pull a grader's file in; a file that vanishes meanwhile is left out."""
+    """A read-only copy of the files beside the submission (`handed_in`) for the sandbox's unprivileged
+    user, who may not read the originals. Links are copied as links, so one cannot pull a grader's file
+    in; a file that vanishes meanwhile is left out."""
     target.mkdir()
     total = 0
     try:
-        for entry in sorted(folder.iterdir()):
+        for entry in handed_in(folder):
             with contextlib.suppress(FileNotFoundError):
                 if entry.is_symlink():
                     os.symlink(os.readlink(entry), target / entry.name)
-                elif entry.is_file():
+                else:
                     total += entry.stat().st_size
                     if total > SUBMISSION_MB * 2**20:
                         raise SubmissionError(f"the files beside it in {folder} hold more than {SUBMISSION_MB} MiB")

@@ -10,11 +10,12 @@ if TYPE_CHECKING:
     from dlicourse.grading.gradebook import Grade
 
 
-def report(result: Grade, max_failures: int = 10) -> str:
-    """Verdict, per-class accuracy, confusion table, the commonest reasons for wrong answers, time."""
+def report(result: Grade, max_failures: int = 10, public: bool = False) -> str:
+    """Verdict, per-class accuracy, confusion table, the commonest reasons for wrong answers, time.
+    `public` is the learner's copy (Gradescope shows it): no seed, which would let them draw the hidden set."""
     verdict = "PASS" if result.passed else "FAIL"
     lines = [f"{result.submission}",
-             f"  graded on {result.source}",
+             f"  graded on {f'{result.total} hidden images' if public else result.source}",
              f"  accuracy {result.accuracy:.1%} ({result.correct}/{result.total}): {verdict} "
              f"(pass: more than {PASS_ACCURACY:.0%})"]
     lines += [f"  {name:>9}: {value:.1%} right" for name, value in result.per_class.items()]
@@ -33,7 +34,7 @@ def report(result: Grade, max_failures: int = 10) -> str:
         lines.append(f"  wrong {len(images)}x: {reason} (e.g. {images[0]})")
     load = f", of which loading {result.load_seconds:.1f} s" if result.load_seconds is not None else ""
     lines.append(f"  time: {result.seconds:.1f} s{load}")
-    if result.seed is not None:
+    if result.seed is not None and not public:
         lines.append(f"  seed: {result.seed} (pass --seed {result.seed} to grade on the same set again)")
     if result.isolation:
         lines.append(f"  isolation: {result.isolation}")

@@ -3,13 +3,16 @@ folder of real ones. Labels stay here, in the grader; the submission only ever s
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from dlicourse import files
 from dlicourse.grading.answers import ANSWERS, answer_for
 
 PRACTICE_SEED = 777  # the public practice set: no training or validation split uses it
@@ -69,13 +72,53 @@ def practice_set(n: int = 100) -> TestSet:
     return whale_set(n, seed=PRACTICE_SEED)
 
 
+def generated_identity(n: int) -> str:
+    """What a generated hidden set is, but its seed: its size and the generator's version (the same seed
+    draws other crops once the drawing changes). A gradebook keeps it, so a re-grade uses the same set."""
+    from dlicourse.datasets.whales import VERSION
+
+    return f"{n} generated shifted whale crops (generator v{VERSION})"
+
+
+def folder_identity(path: str | os.PathLike) -> str:
+    """What a folder of real crops is: a hash of every file under its `face/` and `not_face/` (names and
+    contents), so a re-grade knows whether the instructor's set changed. Checks the layout first."""
+    root = check_folder(path)
+    digest = hashlib.sha256()
+    for file in sorted(p for name in _class_folders() for p in (root / name).rglob("*") if p.is_file()):
+        digest.update(f"{file.relative_to(root).as_posix()}\0{files.sha256(file)}\0".encode())
+    return f"real crops sha256:{digest.hexdigest()[:16]}"
+
+
+def check_folder(path: str | os.PathLike) -> Path:
+    """The folder, if it has the whale layout (`face/` and `not_face/`, each with a file); else a ValueError
+    that says what is expected, in one line."""
+    root = Path(path).expanduser()
+    layout = "a folder of whale crops needs face/ and not_face/ sub-folders, one image file per crop"
+    if not root.is_dir():
+        raise ValueError(f"{path} is not a folder: {layout}")
+    for name in _class_folders():
+        if not (root / name).is_dir():
+            found = sorted(f"{p.name}/" for p in root.iterdir() if p.is_dir()) or ["no sub-folder"]
+            raise ValueError(f"{path} has no {name}/ (found {', '.join(found)}): {layout}")
+        if not any(p.is_file() for p in (root / name).rglob("*")):
+            raise ValueError(f"{root / name} holds no file: {layout}")
+    return root
+
+
+def _class_folders() -> tuple[str, ...]:
+    from dlicourse.datasets import whales
+
+    return tuple(whales.CLASS_NAMES)
+
+
 def folder_set(path: str | os.PathLike) -> TestSet:
     """An instructor's folder of labelled real crops, `face/` and `not_face/` (DIGITS style).
     Files the grader cannot read are left out and listed in `skipped`."""
-    from dlicourse.datasets import image_folder, whales
+    from dlicourse.datasets import image_folder
     from dlicourse.images import ImageError, load_image
 
-    listing = image_folder(path, size=(32, 32), class_names=list(whales.CLASS_NAMES))
+    listing = image_folder(check_folder(path), size=(32, 32), class_names=list(_class_folders()))
     images, answers, skipped = [], [], list(listing.skipped)
     for file, label in zip(listing.files, listing.y, strict=True):
         try:

@@ -89,16 +89,24 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: list[str] | None = None) -> int:
+def _one_line_errors() -> tuple[type[Exception], ...]:
+    """The errors a command reports in one line. Imported only once one is raised: `release` pulls in
+    nbformat and jsonschema, seconds of start-up that `dlicourse grade` (a re-grade takes seconds) never needs."""
     from dlicourse.instructor.distributed import ClusterError
     from dlicourse.instructor.release import ReleaseError
     from dlicourse.instructor.runner import RunError
 
+    return RunError, ReleaseError, ClusterError, FileNotFoundError, ValueError
+
+
+def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (RunError, ReleaseError, ClusterError, FileNotFoundError, ValueError) as err:
+    except Exception as err:
+        if not isinstance(err, _one_line_errors()):
+            raise
         print(f"dlicourse: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

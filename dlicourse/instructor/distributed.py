@@ -199,7 +199,8 @@ def grade_submission(item: tuple[str, Any, tuple[str, ...], bool], test_set: Any
 
 
 def grade_many(submissions: Sequence[str], test_set: Any, limits: Any, jobs: int, scheduler: str,
-               protected: Sequence[str] = (), isolated: bool = True) -> list[Any]:
+               protected: Sequence[str] = (), isolated: bool = True,
+               on_done: Callable[[int, Any], None] | None = None) -> list[Any]:
     """`grading.grade_many`, with each submission a task on the Dask cluster at `scheduler`. Workers read
     the submissions at the same paths (a shared folder); one lost twice is graded 0 with the reason."""
     from pathlib import Path
@@ -208,11 +209,17 @@ def grade_many(submissions: Sequence[str], test_set: Any, limits: Any, jobs: int
 
     paths = [str(Path(s).expanduser().resolve()) for s in submissions]
     items = [(path, limits, tuple(str(p) for p in protected), isolated) for path in paths]
-    results = run_tasks(grade_submission, items, [Path(p).parent.name or p for p in paths], jobs, scheduler,
-                        shared=test_set)
-    for i, result in enumerate(results):
+
+    def graded(i: int, result: Any) -> Any:
         if isinstance(result, Missing):
-            lost = grading.Grade(paths[i], test_set.source, len(test_set.answers))
-            lost.problem = f"not graded: the task was lost ({result.reason}); grade it again"
-            results[i] = lost
-    return results
+            result = grading.Grade(paths[i], test_set.source, len(test_set.answers), seed=test_set.seed,
+                                   problem=f"not graded: the task was lost ({result.reason}); grade it again")
+        return result
+
+    def done(i: int, result: Any) -> None:
+        if on_done is not None:
+            on_done(i, graded(i, result))
+
+    results = run_tasks(grade_submission, items, [Path(p).parent.name or p for p in paths], jobs, scheduler,
+                        shared=test_set, on_done=done)
+    return [graded(i, result) for i, result in enumerate(results)]
