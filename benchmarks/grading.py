@@ -7,6 +7,8 @@ The reference is 07_assessment's classifier trained as the workshop profile does
 epochs); the careless one the same network on 10% of the crops for one epoch. Both are trained here
 (fixed seeds) and handed in with solutions/submission.py. Writes grading.json and grading.md.
 Timings on a shared or busy machine are inflated: the load average is recorded beside them.
+`model_load_cpu_seconds` is what one fresh interpreter spends importing Keras and loading the model,
+and `rate_ceiling_per_minute` the most submissions a minute the machine's cores allow at that cost alone.
 """
 
 from __future__ import annotations
@@ -75,6 +77,23 @@ def _isolation_cost(folder: Path, runs: int = 5) -> dict[str, float]:
             "isolation_cost_seconds": round(times["isolated"] - times["unsafe"], 3)}
 
 
+def _model_load_cpu(model: Path, runs: int = 3) -> float:
+    """Median CPU seconds for a fresh interpreter to import Keras and load `model`: what every graded
+    submission pays before its first image, isolated or not, and so the floor of the grading rate."""
+    import resource
+    import subprocess
+    import sys
+
+    code = f"import keras; keras.models.load_model({str(model)!r})"
+    spent = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-I", "-B", "-c", code], check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        spent.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return round(statistics.median(spent), 2)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="images in the hidden set")
@@ -92,6 +111,8 @@ def main() -> int:
         saved = Path(args.models) if args.models else None
         reference = _train(folder / "reference", 4000, 10, saved and saved / "reference.keras")
         careless = _train(folder / "careless", 400, 1, saved and saved / "careless.keras")
+        figures["model_load_cpu_seconds"] = _model_load_cpu(reference.with_name("whale_model.keras"))
+        figures["rate_ceiling_per_minute"] = round(60 * (os.cpu_count() or 1) / figures["model_load_cpu_seconds"], 1)
         always = folder / "always" / "submission.py"
         always.parent.mkdir()
         always.write_text(TRIVIAL)
