@@ -36,7 +36,7 @@ FIGURES = {
                                  "gradcam_seconds", "occlusion_seconds"},
     "09_smaller_faster": {"grad_underflow_unscaled", "grad_underflow_scaled", "fp32_accuracy", "fp16_unscaled_accuracy",
                           "fp16_scaled_accuracy", "int8_accuracy_drop", "int8_size_ratio", "int8_speedup_batch1",
-                          "fp16_size_ratio", "runtime", "pruned90_accuracy_drop", "pruned90_no_finetune_drop",
+                          "fp16_size_ratio", "pruned90_accuracy_drop", "pruned90_no_finetune_drop",
                           "pruned90_compressed_ratio"},
     "03_mnist": {"small_test_accuracy", "full_test_accuracy", "inverted_test_accuracy_before",
                  "inverted_test_accuracy_after", "realworld_correct_before", "realworld_correct_after",
