@@ -37,15 +37,17 @@ def gradients_vs_fp16(series: Mapping[str, np.ndarray], title: str = "") -> plt.
     return fig
 
 
-def runtime_table(rows: Sequence[Mapping[str, object]], reference: str) -> plt.Figure:
+def runtime_table(rows: Sequence[Mapping[str, object]]) -> plt.Figure:
     """Accuracy, file size, latency at batch 1 and best throughput of each variant, as four bar charts
-    on the same row order, so what a lever costs and what it buys read side by side."""
+    on the same row order, so what a lever costs and what it buys read side by side. Keras is gray, and
+    each precision keeps its colour: float32 blue, float16 orange, int8 green."""
     names = [str(r["model"]) for r in rows]
     panels = [("validation accuracy", "accuracy", False), ("file size (kB)", "size kB", False),
               ("latency at batch 1 (ms, log scale)", "latency ms (batch 1)", True),
               ("best throughput (images/s, log scale)", "best images/s", True)]
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), sharey=True)
-    colors = ["#1f77b4" if reference in n else "#2ca02c" if "int8" in n else "#ff7f0e" for n in names]
+    colors = ["#7f7f7f" if n.startswith("Keras") else "#2ca02c" if "int8" in n else "#ff7f0e" if "float16" in n
+              else "#1f77b4" for n in names]
     for ax, (title, key, log) in zip(axes, panels, strict=True):
         values = [float(r[key]) for r in rows]
         ax.barh(names, values, color=colors)
@@ -68,23 +70,32 @@ def runtime_table(rows: Sequence[Mapping[str, object]], reference: str) -> plt.F
 def sparsity_curve(sparsities: Sequence[float], without: Sequence[float], finetuned: Sequence[float],
                    dense_accuracy: float, compressed_ratio: Sequence[float], budget: float) -> plt.Figure:
     """Validation accuracy against the share of weights removed, before and after fine-tuning with the
-    masks kept; the dense model and its budget as a band; the compressed size on the right."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+    masks kept; the same fine-tuned curve close up, against the dense model and its budget (a band a few
+    crops wide, lost on a 0-1 axis); the compressed size on the right."""
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(14, 3.8))
     percent = 100 * np.asarray(sparsities)
-    left.axhspan(dense_accuracy - budget, dense_accuracy, color="#1f77b4", alpha=0.12,
-                 label=f"dense model, minus the budget {budget}")
-    left.axhline(dense_accuracy, color="#1f77b4", linewidth=1)
+    labels = [f"{p:.0f}%" for p in percent]
+    for ax in (left, middle):
+        ax.axhspan(dense_accuracy - budget, dense_accuracy, color="#1f77b4", alpha=0.15,
+                   label=f"dense model ({dense_accuracy:.3f}) minus the budget ({budget})")
+        ax.axhline(dense_accuracy, color="#1f77b4", linewidth=1)
+        ax.plot(percent, finetuned, "o-", color="#2ca02c", label="pruned step by step, fine-tuned with the masks kept")
+        ax.set_xticks(percent, labels)
+        ax.set_xlabel("weights removed")
     left.plot(percent, without, "o--", color="#d62728", label="pruned in one shot, no fine-tuning")
-    left.plot(percent, finetuned, "o-", color="#2ca02c", label="pruned step by step, fine-tuned with the masks kept")
-    left.set(xlabel="weights removed (%)", ylabel="validation accuracy", ylim=(0.4, 1.0),
-             title="accuracy against sparsity")
+    left.set(ylabel="validation accuracy", ylim=(0.4, 1.0), title="accuracy against sparsity")
     left.legend(fontsize=8, loc="lower left")
-    right.bar([f"{p:.0f}%" for p in percent], compressed_ratio, color="#9467bd")
+    spread = max(3 * budget, dense_accuracy - min(finetuned) + budget)
+    middle.set(ylabel="validation accuracy", ylim=(dense_accuracy - spread, min(1.0, dense_accuracy + budget)),
+               title="fine-tuned, close up: inside the band is within budget")
+    for x, v in zip(percent, finetuned, strict=True):
+        middle.annotate(f"{v:.3f}", (x, v), textcoords="offset points", xytext=(0, -13), ha="center", fontsize=8)
+    right.bar(labels, compressed_ratio, color="#9467bd")
     for x, v in enumerate(compressed_ratio):
         right.text(x, v, f"{v:.2f}", ha="center", va="bottom", fontsize=9)
     right.set(xlabel="weights removed", ylabel="zipped size / dense zipped size", ylim=(0, 1.1),
-              title="compressed size")
-    for ax in (left, right):
+              title="compressed size, fine-tuned")
+    for ax in (left, middle, right):
         ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

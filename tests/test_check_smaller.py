@@ -17,7 +17,7 @@ def test_loss_scale():
     assert "at least 1" in smaller.loss_scale(-4, GRADS).message
 
 
-def test_representative():
+def test_calibration():
     rng = np.random.default_rng(0)
     train, held_out = rng.integers(0, 256, (2, 20, 4, 4, 3), dtype=np.uint8)
 
@@ -25,19 +25,19 @@ def test_representative():
         for i in range(5):
             yield [train[i:i + 1].astype("float32")]
 
-    assert smaller.representative(right, 5, train, held_out)
-    assert not smaller.representative(FIXME, 5, train, held_out)
-    assert "yields 5 times" in smaller.representative(right, 6, train, held_out).message
-    assert "validation crops" in smaller.representative(
+    assert smaller.calibration(right, 5, train, held_out)
+    assert not smaller.calibration(FIXME, 5, train, held_out)
+    assert "yields 5 times" in smaller.calibration(right, 6, train, held_out).message
+    assert "validation crops" in smaller.calibration(
         lambda: ([held_out[i:i + 1].astype("float32")] for i in range(3)), 3, train, held_out).message
-    assert "float32 of shape" in smaller.representative(
+    assert "float32 of shape" in smaller.calibration(
         lambda: ([train[i:i + 1]] for i in range(3)), 3, train, held_out).message
-    assert "list with one batch" in smaller.representative(
+    assert "list with one batch" in smaller.calibration(
         lambda: (train[i:i + 1].astype("float32") for i in range(3)), 3, train, held_out).message
-    assert "changed copies" in smaller.representative(
+    assert "changed copies" in smaller.calibration(
         lambda: ([train[i:i + 1].astype("float32") / 255] for i in range(3)), 3, train, held_out).message
-    assert "fails" in smaller.representative(lambda: 1 / 0, 3, train, held_out).message
-    assert "gives nothing yet" in smaller.representative(lambda: None, 3, train, held_out).message
+    assert "fails" in smaller.calibration(lambda: 1 / 0, 3, train, held_out).message
+    assert "gives nothing yet" in smaller.calibration(lambda: None, 3, train, held_out).message
 
 
 def test_ship_sparsity():

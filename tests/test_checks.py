@@ -105,7 +105,17 @@ def sees_namespace():
     return {"attribution": attribution, "keras": keras}
 
 
-NAMESPACES = {"00_welcome": dict, "08_what_the_network_sees": sees_namespace, "05_segmentation": segmentation_namespace,
+def smaller_namespace():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (230, 4, 4, 3), dtype=np.uint8)  # the solution calibrates on 200 crops
+    grads = np.concatenate([np.full(90, 2.0 ** -30), np.full(10, 2.0 ** -3)]).astype(np.float32)
+    curve = [{"sparsity": s, "accuracy, fine-tuned": a} for s, a in [(0.5, 0.97), (0.9, 0.965), (0.95, 0.94)]]
+    return {"grads": grads, "x_train": x[:200], "x_val": x[200:], "curve": curve, "dense_accuracy": 0.97,
+            "accuracy_budget": 0.01}
+
+
+NAMESPACES = {"00_welcome": dict, "09_smaller_faster": smaller_namespace,
+              "08_what_the_network_sees": sees_namespace, "05_segmentation": segmentation_namespace,
               "02_deployment": deployment_namespace, "06_transfer_learning": transfer_namespace,
               "04_whale_detection": whale_detection_namespace, "07_assessment": assessment_namespace,
               "03_mnist": mnist_namespace, "01_louie": louie_namespace}

@@ -8,9 +8,14 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._help import exercise
 from dlicourse.precision import lost_in_fp16, overflow_in_fp16
 
 
+@exercise("09_smaller_faster",
+          "A loss scale of 2 ** k moves every gradient k powers of two to the right on the histogram.",
+          "Move the bulk of the gradients well right of the red line (2^-24): count the powers of two between them.",
+          "Keep the largest gradient below the gray line (65,504, about 2^16): k plus its power of two stays under 16.")
 def loss_scale(scale: object, values: np.ndarray, min_reduction: float = 10.0) -> Verdict:
     """`scale` is a power of two that loses at least `min_reduction` times fewer gradient `values` in FP16
     than no scaling, and overflows none."""
@@ -32,7 +37,12 @@ def loss_scale(scale: object, values: np.ndarray, min_reduction: float = 10.0) -
                          f"least {min_reduction:g} times fewer round to zero, and none overflows.")
 
 
-def representative(make: object, count: object, train: np.ndarray, held_out: np.ndarray) -> Verdict:
+@exercise("09_smaller_faster",
+          "calibration_count is a number of training crops: a few hundred show the converter real ranges, and each "
+          "costs only a forward pass.",
+          "In representative(), loop over the first calibration_count crops: for i in range(calibration_count):",
+          "In the loop, yield a list holding one batch of one crop: yield [x_train[i:i + 1].astype(\"float32\")]")
+def calibration(make: object, count: object, train: np.ndarray, held_out: np.ndarray) -> Verdict:
     """`make()` yields `count` lists of one float32 training image each, shaped (1, H, W, C)."""
     if (failed := missing(calibration_count=count, representative=make)) is not None:
         return failed
@@ -68,6 +78,10 @@ def representative(make: object, count: object, train: np.ndarray, held_out: np.
     return verdict(True, f"Right: {count} training crops, one at a time, as the model takes them.")
 
 
+@exercise("09_smaller_faster",
+          "fine_tuned_drops maps each sparsity to what it cost: the dense accuracy minus the fine-tuned accuracy.",
+          "Keep the sparsities whose drop is at most accuracy_budget.",
+          "Of those, ship the largest: max(...) over them.")
 def ship_sparsity(choice: object, drops: Mapping[float, float], budget: float) -> Verdict:
     """`choice` is the highest sparsity whose fine-tuned accuracy drop stays within `budget`."""
     if (failed := missing(ship=choice)) is not None:
