@@ -1,6 +1,6 @@
 """Each lab's wall time on TensorFlow and on JAX, from two `dlicourse run` batches of the same profile.
 
-Runs nothing itself: it reads the `metrics.json` that each batch wrote (wall seconds per notebook, and the
+Runs nothing itself: it reads the `summary.json` that each batch wrote (wall seconds per notebook, and the
 figures the lessons assert) and writes a table as JSON and Markdown. A lab missing from a batch (it failed,
 or the batch was stopped) is shown as not measured, never guessed.
 
@@ -16,14 +16,14 @@ import json
 import platform
 from pathlib import Path
 
-from dlicourse import files, tables
+from dlicourse import figures, files, tables
 from dlicourse.paths import project_root
 
 RESULTS = Path(__file__).parent / "results"
 
 
 def load(folder: Path) -> dict[str, dict]:
-    path = folder / "metrics.json"
+    path = folder / figures.SUMMARY
     return json.loads(path.read_text()) if path.exists() else {}
 
 
@@ -38,7 +38,7 @@ def rows(tf: dict[str, dict], jax: dict[str, dict], labs: list[str]) -> list[dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tensorflow", type=Path, help="a TensorFlow batch's profile folder (holds metrics.json)")
+    parser.add_argument("tensorflow", type=Path, help="a TensorFlow batch's profile folder (holds summary.json)")
     parser.add_argument("jax", type=Path, help="a JAX batch's profile folder")
     parser.add_argument("--profile", default="workshop")
     parser.add_argument("--note", default="", help="how the machine was used while measuring")

@@ -111,33 +111,40 @@ def test_each_lab_opens_and_starts_without_errors_or_start_up_logs(page, lab, na
     first_output = output_text(setup)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     setup.screenshot(path=SCREENSHOTS / f"{Path(name).stem}-first-output.png")
-    assert "Outputs go to" in first_output, first_output
+    assert "; outputs go to " in first_output, first_output
     assert not START_UP_LOG.search(first_output), first_output
     assert not any(NOISE.match(line) for line in first_output.splitlines()), first_output
     assert error_dialogs(page) == []
     shut_down_kernels(lab)
 
 
+KERNEL_ANSWER = "kernel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])\ncheck.edge_kernel(kernel)"
+
+
 def test_welcome_runs_top_to_bottom_and_its_exercise_checks_the_answer(page, lab):
+    """Run All stops where the exercise's FIXME is first used; the answer typed in, the rest runs to the end."""
     open_notebook(page, lab, "labs/00_welcome.ipynb")
     menu(page, "Run", "Run All Cells")
     wait_until_done(page)
-    exercise = code_cell(page, "pixel_values = FIXME")
-    assert "❌ `pixel_values` is still FIXME: replace it with your code and run the cell." in output_text(exercise)
-    assert "Ready for the labs." in output_text(code_cell(page, "doctor.report()"))
+    exercise = code_cell(page, "kernel = FIXME")
+    assert "❌ `kernel` is still FIXME: replace it with your code and run the cell." in output_text(exercise)
+    assert "FixmeError: This is a FIXME placeholder: replace FIXME with your code" in output_text(
+        code_cell(page, "np.asarray(kernel)"))
+    assert "Ready for the labs." in output_text(code_cell(page, "readiness.check_machine()"))
     page.screenshot(path=SCREENSHOTS / "00_welcome-fixme.png", full_page=True)
 
     exercise.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Control+A")
-    page.keyboard.insert_text("pixel_values = 128 * 128 * 3\ncheck.pixel_values(pixel_values)")
-    page.keyboard.press("Shift+Enter")
-    wait_until_done(page, timeout=60)
-    exercise = code_cell(page, "pixel_values = 128 * 128 * 3")
-    answered = output_text(exercise)
-    exercise.screenshot(path=SCREENSHOTS / "00_welcome-answered.png")
-    assert "✅ Right: 49,152 numbers go into the network for one 128x128 photo." in answered
+    page.keyboard.insert_text(KERNEL_ANSWER)
+    menu(page, "Run", "Run Selected Cell and All Below")
+    wait_until_done(page, timeout=120)
+    answered = output_text(code_cell(page, "kernel = np.array("))
+    assert "✅ Right: strong on a vertical edge, 0 on a flat patch, weak on a horizontal edge." in answered
+    assert "photo (128, 128) -> convolution (126, 126)" in output_text(code_cell(page, "np.asarray(kernel)"))
+    assert "The lesson holds." in output_text(code_cell(page, 'dlicourse.lesson("00_welcome"'))
     assert "Error" not in page.locator(".jp-Notebook").inner_text()
     assert error_dialogs(page) == []
+    page.screenshot(path=SCREENSHOTS / "00_welcome-answered.png", full_page=True)
     shut_down_kernels(lab)
 
 
