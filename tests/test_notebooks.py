@@ -20,7 +20,7 @@ FIGURES = {
     "01_louie": {"tiny_train_accuracy", "tiny_heldout_accuracy", "big_heldout_accuracy", "train_seconds",
                  "heldout_accuracy_at_8", "heldout_accuracy_at_2400"},
     "02_deployment": {"latency_ms_batch1", "throughput_best_images_per_s", "best_batch_size",
-                      "mismatch_changed_prediction"},
+                      "mismatch_changed_prediction", "script_seconds", "served_latency_ms"},
     "04_whale_detection": {"classifier_val_accuracy", "sliding_window_seconds", "batched_window_seconds",
                            "fcn_seconds", "speedup_vs_loop", "speedup_vs_batched", "fcn_max_abs_diff",
                            "detection_precision", "detection_recall", "detector_precision", "detector_recall",
