@@ -229,3 +229,14 @@ def test_batch_sizes_explain_the_trade_off(capsys):
                                              "not in the measured table": (3, 64, 100)}.items():
         assert not check.batch_sizes(door, archive, timings, budget)
         assert reason in capsys.readouterr().out, reason
+
+
+def test_wider_filters_must_widen_every_layer_within_reason(capsys):
+    assert check.wider_filters((64, 128))
+    assert check.wider_filters((48, 96))
+    assert not check.wider_filters((64, 64))
+    assert "not wider than today's" in capsys.readouterr().out
+    assert not check.wider_filters((64,))
+    assert not check.wider_filters("wide")
+    assert not check.wider_filters((1024, 2048))
+    assert "long time" in capsys.readouterr().out

@@ -36,7 +36,7 @@ FIGURES = {
                                  "gradcam_seconds", "occlusion_seconds"},
     "03_mnist": {"small_test_accuracy", "full_test_accuracy", "inverted_test_accuracy_before",
                  "inverted_test_accuracy_after", "realworld_correct_before", "realworld_correct_after",
-                 "realworld_total", "train_seconds"},
+                 "realworld_correct_wider", "realworld_total", "train_seconds"},
 }
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))

@@ -9,7 +9,7 @@ from dlicourse.check.assessment import whale_classifier
 from dlicourse.check.attention import grad_cam, occlusion
 from dlicourse.check.deployment import batch_sizes, deployment_model, prepared
 from dlicourse.check.louie import learning_curve
-from dlicourse.check.mnist import augmented, best_learning_rate, inverted
+from dlicourse.check.mnist import augmented, best_learning_rate, inverted, wider_filters
 from dlicourse.check.segmentation import upsampling
 from dlicourse.check.transfer import fine_tuning, frozen_head
 from dlicourse.check.welcome import edge_kernel
@@ -17,4 +17,4 @@ from dlicourse.check.whales import fully_convolutional
 
 __all__ = ["Verdict", "augmented", "batch_sizes", "best_learning_rate", "deployment_model", "edge_kernel",
            "fine_tuning", "frozen_head", "fully_convolutional", "grad_cam", "inverted", "learning_curve", "occlusion",
-           "prepared", "upsampling", "whale_classifier"]
+           "prepared", "upsampling", "whale_classifier", "wider_filters"]
