@@ -94,7 +94,9 @@ def louie_namespace():
 
 
 def segmentation_namespace():
-    return {"size": 128}
+    import keras
+
+    return {"size": 128, "keras": keras}
 
 
 def sees_namespace():
@@ -240,3 +242,29 @@ def test_wider_filters_must_widen_every_layer_within_reason(capsys):
     assert not check.wider_filters("wide")
     assert not check.wider_filters((1024, 2048))
     assert "long time" in capsys.readouterr().out
+
+
+def test_soft_dice_names_the_case_it_gets_wrong(capsys):
+    import keras
+
+    def area(m):
+        return keras.ops.sum(m, axis=(1, 2, 3))
+
+    def no_smoothing(t, p):
+        return 2 * area(t * p) / (area(t) + area(p))
+
+    def one_number(t, p):
+        return (2 * keras.ops.sum(t * p) + 1) / (keras.ops.sum(t) + keras.ops.sum(p) + 1)
+
+    def thresholded(t, p):
+        p = keras.ops.cast(p > 0.5, "float32")
+        return (2 * area(t * p) + 1) / (area(t) + area(p) + 1)
+
+    assert not check.soft_dice(no_smoothing)
+    assert "an empty truth and an empty prediction it gave nan" in capsys.readouterr().out
+    assert not check.soft_dice(one_number)
+    assert "one Dice per image" in capsys.readouterr().out
+    assert not check.soft_dice(thresholded)
+    assert "0.5 everywhere" in capsys.readouterr().out
+    assert not check.soft_dice(lambda t, p: 1 / 0)
+    assert "ZeroDivisionError" in capsys.readouterr().out

@@ -10,11 +10,11 @@ from dlicourse.check.attention import grad_cam, occlusion
 from dlicourse.check.deployment import batch_sizes, deployment_model, prepared
 from dlicourse.check.louie import learning_curve
 from dlicourse.check.mnist import augmented, best_learning_rate, inverted, wider_filters
-from dlicourse.check.segmentation import upsampling
+from dlicourse.check.segmentation import soft_dice, upsampling
 from dlicourse.check.transfer import fine_tuning, frozen_head
 from dlicourse.check.welcome import edge_kernel
 from dlicourse.check.whales import fully_convolutional
 
 __all__ = ["Verdict", "augmented", "batch_sizes", "best_learning_rate", "deployment_model", "edge_kernel",
            "fine_tuning", "frozen_head", "fully_convolutional", "grad_cam", "inverted", "learning_curve", "occlusion",
-           "prepared", "upsampling", "whale_classifier", "wider_filters"]
+           "prepared", "soft_dice", "upsampling", "whale_classifier", "wider_filters"]
