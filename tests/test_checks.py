@@ -35,8 +35,10 @@ def whale_detection_namespace():
         keras.Input((32, 32, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Conv2D(4, 3, activation="relu"),
         keras.layers.MaxPooling2D(), keras.layers.Flatten(name="flatten"),
         keras.layers.Dense(6, activation="relu", name="fc1"), keras.layers.Dense(2, activation="softmax", name="fc2")])
+    from dlicourse import detection
+
     return {"keras": keras, "layers": keras.layers, "classifier": classifier, "fc1": classifier.get_layer("fc1"),
-            "fc2": classifier.get_layer("fc2"), "feature_shape": (15, 15, 4)}
+            "fc2": classifier.get_layer("fc2"), "feature_shape": (15, 15, 4), "crop_size": 32, "detection": detection}
 
 
 def deployment_namespace():
@@ -268,3 +270,32 @@ def test_soft_dice_names_the_case_it_gets_wrong(capsys):
     assert "0.5 everywhere" in capsys.readouterr().out
     assert not check.soft_dice(lambda t, p: 1 / 0)
     assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_sliding_window_names_what_is_wrong(capsys):
+    import keras
+
+    from dlicourse import detection
+
+    keras.utils.set_random_seed(0)
+    classifier = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3), keras.layers.MaxPooling2D(),
+                                   keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+
+    def loop(column=0, moves=True):
+        def heat_map(model, scene, stride):
+            rows, cols = detection.grid_shape(scene.shape, (32, 32), stride)
+            heat = np.zeros((rows, cols))
+            for r in range(rows):
+                for c in range(cols):
+                    top, left = (r * stride, c * stride) if moves else (0, 0)
+                    heat[r, c] = model.predict_on_batch(scene[None, top:top + 32, left:left + 32])[0, column]
+            return heat
+        return heat_map
+
+    assert check.sliding_window(loop(), classifier)
+    assert not check.sliding_window(loop(column=1), classifier)
+    assert "not-face" in capsys.readouterr().out
+    assert not check.sliding_window(loop(moves=False), classifier)
+    assert "(row * stride, col * stride)" in capsys.readouterr().out
+    assert not check.sliding_window(lambda m, s, st: np.zeros((2, 2)), classifier)
+    assert "window positions" in capsys.readouterr().out

@@ -13,8 +13,8 @@ from dlicourse.check.mnist import augmented, best_learning_rate, inverted, wider
 from dlicourse.check.segmentation import soft_dice, upsampling
 from dlicourse.check.transfer import fine_tuning, frozen_head
 from dlicourse.check.welcome import edge_kernel
-from dlicourse.check.whales import fully_convolutional
+from dlicourse.check.whales import fully_convolutional, sliding_window
 
 __all__ = ["Verdict", "augmented", "batch_sizes", "best_learning_rate", "deployment_model", "edge_kernel",
            "fine_tuning", "frozen_head", "fully_convolutional", "grad_cam", "inverted", "learning_curve", "occlusion",
-           "prepared", "soft_dice", "upsampling", "whale_classifier", "wider_filters"]
+           "prepared", "sliding_window", "soft_dice", "upsampling", "whale_classifier", "wider_filters"]
