@@ -30,7 +30,7 @@ FIGURES = {
                              "other_domain_finetuned_accuracy", "finetuned_high_rate_heldout_accuracy",
                              "other_domain_scratch_accuracy", "other_domain_early_layers_accuracy"},
     "07_assessment": {"validation_accuracy", "practice_accuracy", "practice_seconds"},
-    "05_segmentation": {"foreground_fraction", "dense_pixel_accuracy", "dense_mask_similarity",
+    "05_segmentation": {"foreground_fraction", "dense_pixel_accuracy",
                         "all_background_pixel_accuracy", "fcn_dice", "fcn_pixel_accuracy", "skip_dice",
                         "dense_dice", "dice_small_quartile", "dice_large_quartile"},
     "08_what_the_network_sees": {"dog_area_fraction", "tiny_gradcam_on_dog", "big_gradcam_on_dog",
