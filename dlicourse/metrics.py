@@ -1,8 +1,8 @@
-"""Dice and IoU: how well a predicted mask overlaps the true one, where pixel accuracy misleads.
+"""Dice: how well a predicted mask overlaps the true one, where pixel accuracy misleads.
 
 When the object covers 2% of the pixels, a model that predicts "background" everywhere is 98% accurate
-and useless. Dice (2|A∩B| / (|A|+|B|)) and IoU (|A∩B| / |A∪B|) count only the object, so they score
-it 0. Both are computed per image: the first axis is the batch. Two empty masks agree perfectly (1.0).
+and useless. Dice (2|A∩B| / (|A|+|B|)) counts only the object, so it scores it 0. It is computed per
+image: the first axis is the batch. Two empty masks agree perfectly (1.0).
 
 The NumPy versions evaluate saved predictions; the `keras.ops` versions are metrics and a loss that run
 inside `model.fit` on any Keras backend.
@@ -36,13 +36,6 @@ def dice(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.n
     return np.where(total == 0, 1.0, 2 * both / np.maximum(total, 1))
 
 
-def mask_iou(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """Intersection over union of each image's masks, shape (N,); two empty masks score 1."""
-    both, true, pred = _overlap(y_true, y_pred, threshold)
-    union = true + pred - both
-    return np.where(union == 0, 1.0, both / np.maximum(union, 1))
-
-
 def _sums(y_true, y_pred):
     y_true = ops.reshape(ops.cast(y_true, "float32"), (ops.shape(y_true)[0], -1))
     y_pred = ops.reshape(ops.cast(y_pred, "float32"), (ops.shape(y_pred)[0], -1))
@@ -55,14 +48,6 @@ def dice_metric(y_true, y_pred):
     both, true, pred = _sums(y_true, ops.cast(y_pred > 0.5, "float32"))
     total = true + pred
     return ops.where(total == 0, 1.0, 2 * both / ops.maximum(total, 1.0))
-
-
-@keras.saving.register_keras_serializable(package="dlicourse")
-def mask_iou_metric(y_true, y_pred):
-    """IoU per image of the thresholded prediction (> 0.5): a Keras metric."""
-    both, true, pred = _sums(y_true, ops.cast(y_pred > 0.5, "float32"))
-    union = true + pred - both
-    return ops.where(union == 0, 1.0, both / ops.maximum(union, 1.0))
 
 
 @keras.saving.register_keras_serializable(package="dlicourse")

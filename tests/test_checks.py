@@ -35,8 +35,10 @@ def whale_detection_namespace():
         keras.Input((32, 32, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Conv2D(4, 3, activation="relu"),
         keras.layers.MaxPooling2D(), keras.layers.Flatten(name="flatten"),
         keras.layers.Dense(6, activation="relu", name="fc1"), keras.layers.Dense(2, activation="softmax", name="fc2")])
+    from dlicourse import detection
+
     return {"keras": keras, "layers": keras.layers, "classifier": classifier, "fc1": classifier.get_layer("fc1"),
-            "fc2": classifier.get_layer("fc2"), "feature_shape": (15, 15, 4)}
+            "fc2": classifier.get_layer("fc2"), "feature_shape": (15, 15, 4), "crop_size": 32, "detection": detection}
 
 
 def deployment_namespace():
@@ -94,7 +96,9 @@ def louie_namespace():
 
 
 def segmentation_namespace():
-    return {"size": 128}
+    import keras
+
+    return {"size": 128, "keras": keras}
 
 
 def sees_namespace():
@@ -239,3 +243,69 @@ def test_batch_sizes_explain_the_trade_off(capsys):
                                              "not in the measured table": (3, 64, 100)}.items():
         assert not check.batch_sizes(door, archive, timings, budget)
         assert reason in capsys.readouterr().out, reason
+
+
+def test_wider_filters_must_widen_every_layer_within_reason(capsys):
+    assert check.wider_filters((64, 128))
+    assert check.wider_filters((48, 96))
+    assert not check.wider_filters((64, 64))
+    assert "not wider than today's" in capsys.readouterr().out
+    assert not check.wider_filters((64,))
+    assert not check.wider_filters("wide")
+    assert not check.wider_filters((1024, 2048))
+    assert "long time" in capsys.readouterr().out
+
+
+def test_soft_dice_names_the_case_it_gets_wrong(capsys):
+    import keras
+
+    def area(m):
+        return keras.ops.sum(m, axis=(1, 2, 3))
+
+    def no_smoothing(t, p):
+        return 2 * area(t * p) / (area(t) + area(p))
+
+    def one_number(t, p):
+        return (2 * keras.ops.sum(t * p) + 1) / (keras.ops.sum(t) + keras.ops.sum(p) + 1)
+
+    def thresholded(t, p):
+        p = keras.ops.cast(p > 0.5, "float32")
+        return (2 * area(t * p) + 1) / (area(t) + area(p) + 1)
+
+    assert not check.soft_dice(no_smoothing)
+    assert "an empty truth and an empty prediction it gave nan" in capsys.readouterr().out
+    assert not check.soft_dice(one_number)
+    assert "one Dice per image" in capsys.readouterr().out
+    assert not check.soft_dice(thresholded)
+    assert "0.5 everywhere" in capsys.readouterr().out
+    assert not check.soft_dice(lambda t, p: 1 / 0)
+    assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_sliding_window_names_what_is_wrong(capsys):
+    import keras
+
+    from dlicourse import detection
+
+    keras.utils.set_random_seed(0)
+    classifier = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3), keras.layers.MaxPooling2D(),
+                                   keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+
+    def loop(column=0, moves=True):
+        def heat_map(model, scene, stride):
+            rows, cols = detection.grid_shape(scene.shape, (32, 32), stride)
+            heat = np.zeros((rows, cols))
+            for r in range(rows):
+                for c in range(cols):
+                    top, left = (r * stride, c * stride) if moves else (0, 0)
+                    heat[r, c] = model.predict_on_batch(scene[None, top:top + 32, left:left + 32])[0, column]
+            return heat
+        return heat_map
+
+    assert check.sliding_window(loop(), classifier)
+    assert not check.sliding_window(loop(column=1), classifier)
+    assert "not-face" in capsys.readouterr().out
+    assert not check.sliding_window(loop(moves=False), classifier)
+    assert "(row * stride, col * stride)" in capsys.readouterr().out
+    assert not check.sliding_window(lambda m, s, st: np.zeros((2, 2)), classifier)
+    assert "window positions" in capsys.readouterr().out

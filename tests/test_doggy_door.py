@@ -58,3 +58,14 @@ def test_a_missing_model_gets_one_line(door, tmp_path):
     result = _door(tmp_path, door / "photo.png")
     assert result.returncode == 1
     assert result.stderr.startswith("doggy_door: cannot load the model") and len(result.stderr.splitlines()) == 1
+
+
+def test_the_served_door_answers_each_path_on_its_own_line(door):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, str(door / "doggy_door.py"), "--serve"], cwd=door, env=env,
+                            input=f"{door / 'photo.png'}\n{door / 'corrupt.jpg'}\n{door / 'photo.png'}\n",
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    first, bad, again = result.stdout.splitlines()
+    assert first in ("louie", "not louie") and again == first
+    assert bad.startswith("error: ") and "corrupt.jpg" in bad

@@ -20,7 +20,7 @@ FIGURES = {
     "01_louie": {"tiny_train_accuracy", "tiny_heldout_accuracy", "big_heldout_accuracy", "train_seconds",
                  "heldout_accuracy_at_8", "heldout_accuracy_at_2400"},
     "02_deployment": {"latency_ms_batch1", "throughput_best_images_per_s", "best_batch_size",
-                      "mismatch_changed_prediction"},
+                      "mismatch_changed_prediction", "script_seconds", "served_latency_ms"},
     "04_whale_detection": {"classifier_val_accuracy", "sliding_window_seconds", "batched_window_seconds",
                            "fcn_seconds", "speedup_vs_loop", "speedup_vs_batched", "fcn_max_abs_diff",
                            "detection_precision", "detection_recall", "detector_precision", "detector_recall",
@@ -29,8 +29,9 @@ FIGURES = {
                              "finetuned_heldout_accuracy", "n_train_images", "other_domain_frozen_accuracy",
                              "other_domain_finetuned_accuracy"},
     "07_assessment": {"validation_accuracy", "practice_accuracy", "practice_seconds"},
-    "05_segmentation": {"foreground_fraction", "dense_pixel_accuracy", "dense_mask_similarity",
-                        "all_background_pixel_accuracy", "fcn_dice", "fcn_pixel_accuracy", "skip_dice"},
+    "05_segmentation": {"foreground_fraction", "dense_pixel_accuracy",
+                        "all_background_pixel_accuracy", "fcn_dice", "fcn_pixel_accuracy", "skip_dice",
+                        "dense_dice", "dice_small_quartile", "dice_large_quartile"},
     "08_what_the_network_sees": {"dog_area_fraction", "tiny_gradcam_on_dog", "big_gradcam_on_dog",
                                  "tiny_occlusion_on_dog", "big_occlusion_on_dog", "big_saliency_on_dog",
                                  "gradcam_seconds", "occlusion_seconds"},
@@ -40,7 +41,7 @@ FIGURES = {
                           "pruned90_compressed_ratio"},
     "03_mnist": {"small_test_accuracy", "full_test_accuracy", "inverted_test_accuracy_before",
                  "inverted_test_accuracy_after", "realworld_correct_before", "realworld_correct_after",
-                 "realworld_total", "train_seconds"},
+                 "realworld_correct_wider", "realworld_total", "train_seconds"},
 }
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))

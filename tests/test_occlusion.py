@@ -9,8 +9,13 @@ from dlicourse import occlusion
 class CornerModel:
     """Says class 0 with the mean brightness of the top-left 8x8 corner: only that corner matters."""
 
-    def predict(self, photos, verbose=0, batch_size=None):
-        p = photos[:, :8, :8].reshape(len(photos), -1).mean(axis=1) / 255
+    def __init__(self, steep: float | None = None):
+        self.steep = steep  # None: p is the brightness; else p = sigmoid(steep * brightness), saturated
+
+    def __call__(self, photos, training=False):
+        p = np.asarray(photos)[:, :8, :8].reshape(len(photos), -1).mean(axis=1) / 255
+        if self.steep is not None:
+            p = 1 / (1 + np.exp(-self.steep * p))
         return np.stack([p, 1 - p], axis=1)
 
 
@@ -22,12 +27,15 @@ def test_the_map_lights_up_where_the_answer_comes_from_and_nowhere_else():
     assert heat[16:, 16:].max() == 0  # covering anything else changes nothing
 
 
-def test_each_copy_covers_one_place_in_grey():
-    copies, places = occlusion.covered_copies(np.zeros((16, 16, 3), np.uint8), patch=8, stride=8)
-    assert places == [(0, 0), (0, 8), (8, 0), (8, 8)]
-    assert (copies[3, 8:, 8:] == 128).all() and (copies[3, :8] == 0).all()
+def test_log_odds_show_what_a_saturated_model_relies_on():
+    photo = np.full((32, 32, 3), 255, np.uint8)
+    saturated = CornerModel(steep=20)  # 100% sure; the covered corner still leaves it 99.995% sure
+    flat = occlusion.occlusion_map(saturated, photo, 0, patch=8, stride=8)
+    heat = occlusion.occlusion_map(saturated, photo, 0, patch=8, stride=8, log_odds=True)
+    assert flat[:8, :8].max() < 1e-3  # in probability, the corner hardly shows
+    assert heat[:8, :8].min() > 3 and heat[16:, 16:].max() == 0  # in log-odds, it does, and only it
 
 
-def test_a_patch_bigger_than_the_photo_is_a_one_line_error():
-    with pytest.raises(ValueError, match="patch 40 and stride 8 do not fit a 16x16 photo"):
-        occlusion.covered_copies(np.zeros((16, 16, 3)), patch=40, stride=8)
+def test_a_patch_that_does_not_fit_is_refused():
+    with pytest.raises(ValueError, match="patch"):
+        occlusion.occlusion_map(CornerModel(), np.zeros((16, 16, 3)), 0, patch=40, stride=8)

@@ -139,6 +139,18 @@ def test_heat_maps_share_one_scale_with_a_colour_bar(monkeypatch):
     assert [ax.images[1].get_clim() for ax in axes[:2]] == [(0, 1), (0, 1)]
 
 
+def test_signed_heat_maps_centre_white_on_zero_for_both_signs(monkeypatch):
+    figures = shown(monkeypatch)
+    images = np.zeros((2, 16, 16, 3), np.uint8)
+    plots.heat_maps(images, [np.full((4, 4), -3.0), np.full((4, 4), 1.5)], ["a", "b"], ncols=2, signed=True)
+    axes = figures[0].axes
+    bar = axes[-1]
+    assert bar.get_ylim() == (-3, 3)  # one colour bar, symmetric around zero for both maps
+    overlay = axes[1].images[1].get_array()
+    assert overlay.shape == (4, 4, 4) and overlay[..., 3].max() < 0.8  # 1.5 of 3: half-way, partly clear
+    assert overlay[0, 0, 0] > overlay[0, 0, 2]  # positive is red
+
+
 def test_pictures_draw_signed_maps_around_zero(monkeypatch):
     figures = shown(monkeypatch)
     plots.pictures([np.zeros((8, 8, 3), np.uint8), np.array([[-2.0, 1.0]]), np.array([[0.0, 3.0]])],

@@ -1,4 +1,4 @@
-"""Checks for 03_mnist: picking a learning rate, inverting images, and augmenting the training set."""
+"""Checks for 03_mnist: picking a learning rate, inverting images, augmenting the training set, widening."""
 
 from __future__ import annotations
 
@@ -70,3 +70,28 @@ def augmented(x: np.ndarray, y: np.ndarray, x_augmented: np.ndarray, y_augmented
         return verdict(False, "The images or labels don't match: keep the originals, add each image's "
                               "inverse (255 - pixel), and give it the same label.")
     return verdict(True, f"Right: {len(x_augmented)} images, each digit now seen both ways round.")
+
+
+@exercise('03_mnist',
+          'Today the two Conv2D layers have 32 and 64 filters: `filters=(32, 64)` in build_model.',
+          'Wider means more filters in each layer; the workshop doubled them.',
+          'A tuple of two whole numbers, each larger than today\'s: (64, 128).')
+def wider_filters(wider_filters: tuple[int, int], today: tuple[int, int] = (32, 64)) -> Verdict:
+    """Wider: every Conv2D layer gets more filters than today's; not so many that training takes ages."""
+    if (failed := missing(wider_filters=wider_filters)) is not None:
+        return failed
+    try:
+        chosen = tuple(int(n) for n in wider_filters)
+    except (TypeError, ValueError):
+        return verdict(False, f"`wider_filters` should be two whole numbers, like {today}; got {wider_filters!r}.")
+    if len(chosen) != len(today) or chosen != tuple(wider_filters):
+        return verdict(False, f"`wider_filters` should be {len(today)} whole numbers, one per Conv2D layer, "
+                              f"like today's {today}.")
+    if any(new <= old for new, old in zip(chosen, today, strict=True)):
+        return verdict(False, f"{chosen} is not wider than today's {today} in every layer: give each layer "
+                              "more filters.")
+    if max(chosen) > 8 * max(today):
+        return verdict(False, f"{chosen} would train for a long time on this machine; twice today's is enough "
+                              "to see the effect.")
+    return verdict(True, f"Right: {chosen} filters, {chosen[0] / today[0]:g}x and {chosen[1] / today[1]:g}x today's "
+                         "(a wider layer can learn more kinds of strokes).")

@@ -1,9 +1,16 @@
-"""Checks for 05_segmentation: the kernel sizes and strides that take an FCN down and back up."""
+"""Checks for 05_segmentation: the kernel sizes and strides that take an FCN down and back up, and Dice."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+
 from dlicourse.check._core import Verdict, missing, verdict
 from dlicourse.check._help import exercise
+from dlicourse.metrics import dice_loss
 
 
 @exercise('05_segmentation',
@@ -40,3 +47,47 @@ def upsampling(down_kernel_size: int, down_strides: int, up_kernel_size: int, up
                               "(FCN used twice the stride).")
     return verdict(True, f"Right: {image_size} -> {smallest:g} after {downsampling_layers} strided convolutions, "
                          f"and one transposed convolution with stride {up_strides} brings it back to {image_size}.")
+
+
+def _masks() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Small cases whose Dice a learner can work out by hand: (truth, predicted), 8x8 masks."""
+    empty, full = np.zeros((1, 8, 8, 1), "float32"), np.ones((1, 8, 8, 1), "float32")
+    left, top = empty.copy(), empty.copy()
+    left[:, :, :4], top[:, :4] = 1, 1
+    return {"an empty truth and an empty prediction": (empty, empty),
+            "a full truth and a full prediction": (full, full),
+            "two half masks that overlap by half": (left, top),
+            "a full truth and a prediction of 0.5 everywhere": (full, full / 2)}
+
+
+@exercise('05_segmentation',
+          'Dice = 2 x overlap / (area of truth + area of prediction); on probabilities, the overlap is the sum '
+          'of truth * predicted.',
+          'Sum over height, width and channel only, axis=(1, 2, 3), so there is one Dice per image.',
+          'Add 1 above and below the fraction: two empty masks then score 1, and nothing divides by zero.')
+def soft_dice(soft_dice: Callable[[Any, Any], Any]) -> Verdict:
+    """Tried on cases a learner can work out by hand, and on a batch: one value per image, as the loss needs."""
+    if not callable(soft_dice):
+        return verdict(False, "`soft_dice` should be a function of (truth, predicted).")
+    cases = _masks()
+    truth = np.concatenate([t for t, _ in cases.values()])
+    predicted = np.concatenate([p for _, p in cases.values()])
+    try:
+        got = soft_dice(truth, predicted)
+        if (failed := missing(soft_dice=got)) is not None:
+            return failed
+        got = np.asarray(keras.ops.convert_to_numpy(got), dtype="float64")
+    except Exception as err:  # the learner's code: any mistake is a reason to show, not a crash
+        return verdict(False, f"`soft_dice` raised {type(err).__name__}: {err}")
+    if got.shape != (len(truth),):
+        return verdict(False, f"For a batch of {len(truth)} masks it gave shape {got.shape}; it should give one Dice "
+                              "per image, shape ({len(truth)},): sum over axis=(1, 2, 3) only.")
+    for (case, (t, p)), value in zip(cases.items(), got, strict=True):
+        expected = float(1 - keras.ops.convert_to_numpy(dice_loss(t, p))[0])
+        if not np.isfinite(value):
+            return verdict(False, f"For {case} it gave {value}: a division by zero. Add 1 above and below.")
+        if abs(value - expected) > 1e-4:
+            return verdict(False, f"For {case} it gave {value:.3f}. Work that case out by hand from the formula, "
+                                  "with 1 added above and below.")
+    return verdict(True, "Right: 1 for masks that agree (even empty ones), a fraction for partial overlap, "
+                         "and it works on probabilities, so it can be a loss.")

@@ -1,4 +1,5 @@
-"""Checks for 04_whale_detection: turning the classifier's Dense layers into convolutions."""
+"""Checks for 04_whale_detection: the sliding-window loop, and turning the classifier's Dense layers into
+convolutions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 
 from dlicourse.check._core import Verdict, missing, verdict
 from dlicourse.check._help import exercise
+from dlicourse.placeholders import FixmeError
 
 TOLERANCE = 1e-4
 
@@ -15,12 +17,23 @@ TOLERANCE = 1e-4
           "fc2 looks at fc1's outputs only: a 1x1 Conv2D.",
           'Call each new layer on x first (that builds it), then set_weights with the dense kernel reshaped.')
 def fully_convolutional(classifier: object, fcn: object) -> Verdict:
-    """`fcn` must take scenes of any size and give, at every window position, the classifier's scores."""
+    """`fcn` (a model, or a function that makes one from `classifier`) must take scenes of any size and give,
+    at every window position, the classifier's scores."""
     if (failed := missing(fcn=fcn)) is not None:
         return failed
     import keras
 
     from dlicourse import detection
+
+    if callable(fcn) and not isinstance(fcn, keras.Model):
+        try:
+            fcn = fcn(classifier)
+        except FixmeError:
+            return verdict(False, "`to_fully_convolutional` is still FIXME inside: build, apply and copy the "
+                                  "weights of each layer, then run the cell.")
+        except Exception as err:  # noqa: BLE001 - a learner's code may fail in any way; say how
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            return verdict(False, f"making the network failed ({type(err).__name__}: {first}).")
 
     if not isinstance(fcn, keras.Model):
         return verdict(False, f"`fcn` is a {type(fcn).__name__}; make it a model: keras.Model(inputs, x).")
@@ -50,3 +63,50 @@ def fully_convolutional(classifier: object, fcn: object) -> Verdict:
                               "and keep each layer's activation.")
     return verdict(True, f"Right: one pass over a scene gives the classifier's score for every {window[0]}x"
                          f"{window[1]} window, {stride} pixels apart, to within {TOLERANCE:g}.")
+
+
+def _brightness_probe(window: tuple[int, int]) -> object:
+    """A classifier of `window`-sized crops whose face score rises with the crop's mean brightness."""
+    import keras
+
+    probe = keras.Sequential([keras.Input((*window, 3)), keras.layers.Rescaling(1 / 255),
+                              keras.layers.AveragePooling2D(window), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    probe.layers[-1].set_weights([np.array([[2.0, -2.0]] * 3, "float32"), np.array([-1.5, 1.5], "float32")])
+    return probe
+
+
+@exercise('04_whale_detection',
+          'The window at (row, col) starts stride pixels apart: scene[row * stride : row * stride + window, '
+          'col * stride : col * stride + window].',
+          'The classifier takes a batch: give it one crop as crop[None], and keep its score for class 0 (face).',
+          'classifier.predict_on_batch(crop[None])[0, 0] is that one window\'s face score.')
+def sliding_window(sliding_window: object, classifier: object) -> Verdict:
+    """`sliding_window(classifier, scene, stride)` must give every window's face score, as a heat map."""
+    if (failed := missing(sliding_window=sliding_window)) is not None:
+        return failed
+    from dlicourse import detection
+
+    if "FIXME" in getattr(getattr(sliding_window, "__code__", None), "co_names", ()):
+        return verdict(False, "`sliding_window` is still FIXME inside: cut each window out and score it, then "
+                              "run the cell.")
+    window, stride = detection.window_size(classifier), detection.network_stride(classifier)
+    probe = _brightness_probe(window)  # a classifier whose every window scores differently, unlike noise
+    rows, cols = window[0] + 3 * stride, window[1] + 4 * stride
+    scene = np.repeat(np.add.outer(np.linspace(0, 160, rows), np.linspace(0, 90, cols))[..., None], 3, axis=-1)
+    try:
+        heat = np.asarray(sliding_window(probe, scene, stride), dtype=np.float64)
+    except Exception as err:  # noqa: BLE001 - a learner's loop may fail in any way; say how
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return verdict(False, f"`sliding_window` failed on a {scene.shape[0]}x{scene.shape[1]} scene "
+                              f"({type(err).__name__}: {first}).")
+    expected = detection.sliding_window_batched(probe, scene, stride)
+    if heat.shape != expected.shape:
+        return verdict(False, f"a {scene.shape[0]}x{scene.shape[1]} scene with a {window[0]}-pixel window every "
+                              f"{stride} pixels has {expected.shape} window positions; your heat map is {heat.shape}.")
+    if np.allclose(heat, 1 - expected, atol=TOLERANCE):
+        return verdict(False, "the scores are the not-face ones: keep column 0 of the classifier's answer, face.")
+    if not np.allclose(heat, expected, atol=TOLERANCE):
+        return verdict(False, "some windows' scores differ from the classifier's answer for that window: check "
+                              "that the window at (row, col) starts at (row * stride, col * stride).")
+    return verdict(True, f"Right: {heat.size} windows, each through the classifier on its own.")

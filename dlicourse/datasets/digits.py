@@ -1,9 +1,12 @@
 """Real-world digits: what a digit looks like outside MNIST, as in the workshop's seven test photos.
 
-MNIST digits are light strokes on a black background, centred and size-normalised. Digits in the
-world come in any stroke width, size, position, font and colour, and are most often dark ink on light
-paper. The set ships small in `datasets/realworld_digits/` (PNG files and a manifest with checksums);
-`write(folder)` makes it again from its seed, the same pixels exactly (a test holds it to that).
+MNIST digits are light strokes on a black background, centred and size-normalised. A digit in the
+world is handwritten too, but photographed: dark ink on light paper most often, or chalk on a board,
+at any size and position, seen at an angle, under uneven light, a little blurred. Each photo here is
+a handwritten digit from the bundled MNIST subset's held-out test digits (never trained on), drawn
+that way: its stroke redrawn with another pen width, placed off-centre, warped in perspective, on
+paper or a board with texture and light. The set ships small in `datasets/realworld_digits/` (PNG files
+and a manifest with checksums); `write(folder)` makes it again from its seed, the same pixels exactly.
 """
 
 from __future__ import annotations
@@ -22,8 +25,7 @@ from dlicourse.paths import shipped_data
 FOLDER = "realworld_digits"
 SEED = 2018
 SIZE = 64
-_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
-          cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_PLAIN)
+SOURCE_TEST_PER_CLASS = 100  # the held-out test digits of load_mnist('subset'), where the strokes come from
 
 
 @dataclass(frozen=True)
@@ -39,40 +41,61 @@ class RealWorldDigits:
         return len(self.y)
 
 
-def _render(digit: int, dark_on_light: bool, rng: np.random.Generator) -> np.ndarray:
-    scale = 4  # draw large, then shrink: anti-aliased strokes like a photo's
-    big = SIZE * scale
-    paper = rng.uniform(185, 250, 3) if dark_on_light else rng.uniform(15, 80, 3) * [0.7, 1.0, 0.8]
-    ink = rng.uniform(5, 90, 3) if dark_on_light else rng.uniform(190, 250, 3)
-    canvas = np.ones((big, big, 3)) * paper
-    font = _FONTS[rng.integers(len(_FONTS))]
-    height = rng.uniform(0.45, 0.8) * big
-    (w, h), _ = cv2.getTextSize(str(digit), font, 1.0, 1)
-    font_scale = height / h
-    thickness = int(rng.uniform(0.04, 0.14) * height)
-    (w, h), _ = cv2.getTextSize(str(digit), font, font_scale, thickness)
-    x0 = (big - w) / 2 + rng.uniform(-0.12, 0.12) * big
-    y0 = (big + h) / 2 + rng.uniform(-0.1, 0.1) * big
-    mask = np.zeros((big, big), np.uint8)
-    cv2.putText(mask, str(digit), (int(x0), int(y0)), font, font_scale, 255, max(thickness, 1), cv2.LINE_AA)
-    rotation = cv2.getRotationMatrix2D((big / 2, big / 2), rng.uniform(-15, 15), 1.0)
-    mask = cv2.warpAffine(mask, rotation, (big, big))[..., None] / 255.0
-    canvas = canvas * (1 - mask) + ink * mask
-    light = np.linspace(rng.uniform(0.8, 1.0), rng.uniform(0.9, 1.1), big)  # uneven lighting
-    canvas *= light[None, :, None] if rng.random() < 0.5 else light[:, None, None]
-    photo = cv2.resize(canvas, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
-    photo = cv2.GaussianBlur(photo, (0, 0), rng.uniform(0.4, 1.0))
-    photo += rng.normal(0, rng.uniform(2, 7), photo.shape)
+def _texture(rng: np.random.Generator, size: int, blur: float) -> np.ndarray:
+    """Smooth random texture in [-1, 1]: the grain of paper, the smudges of a board."""
+    noise = cv2.GaussianBlur(rng.normal(0, 1, (size, size)), (0, 0), blur)
+    return noise / (np.abs(noise).max() + 1e-9)
+
+
+def _stroke(digit: np.ndarray, big: int, rng: np.random.Generator) -> np.ndarray:
+    """The handwritten digit as a clean ink mask on a `big` canvas: another pen, off-centre, at an angle."""
+    height = int(rng.uniform(0.55, 0.95) * big)  # MNIST's 28 pixels hold a 20-pixel digit
+    smooth = cv2.resize(digit.astype(np.float32) / 255, (height, height), interpolation=cv2.INTER_CUBIC)
+    ink = np.clip((smooth - 0.3) / 0.3, 0, 1)
+    pen = int(rng.integers(-2, 5)) * big // 256  # thinner or thicker than the writer's pen
+    if pen:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(pen) + 1,) * 2)
+        ink = (cv2.dilate if pen > 0 else cv2.erode)(ink, kernel)
+    canvas = np.zeros((big, big), np.float32)
+    top, left = ((big - height) / 2 + rng.uniform(-0.12, 0.12, 2) * big).astype(int).clip(0, big - height)
+    canvas[top:top + height, left:left + height] = ink
+    corners = np.float32([[0, 0], [big, 0], [big, big], [0, big]])
+    seen = corners + rng.uniform(-0.09, 0.09, (4, 2)).astype(np.float32) * big  # photographed at an angle
+    return cv2.warpPerspective(canvas, cv2.getPerspectiveTransform(corners, seen), (big, big))
+
+
+def _render(digit: np.ndarray, dark_on_light: bool, rng: np.random.Generator) -> np.ndarray:
+    big = SIZE * 4  # draw large, then shrink: anti-aliased strokes like a photo's
+    mask = _stroke(digit, big, rng)[..., None]
+    if dark_on_light:  # ink on paper: blue, black or pencil gray, paper with a little grain
+        paper = rng.uniform(190, 245) * np.array([1, rng.uniform(0.96, 1), rng.uniform(0.86, 1)])  # white to cream
+        paper = paper * (1 + 0.04 * _texture(rng, big, 6)[..., None])
+        ink = [rng.uniform(10, 60), rng.uniform(20, 70), rng.uniform(40, 140)] if rng.random() < 0.5 \
+            else rng.uniform(20, 90) * np.ones(3)
+    else:  # chalk on a board: dark green or slate, smudged; chalk strokes are uneven
+        paper = rng.uniform(25, 70, 3) * [0.7, 1.0, 0.8] * (1 + 0.15 * _texture(rng, big, 20)[..., None])
+        ink = rng.uniform(200, 245, 3)
+        mask = mask * (0.8 + 0.2 * _texture(rng, big, 1.5)[..., None])
+    photo = paper * (1 - mask) + np.asarray(ink) * mask
+    light = np.linspace(rng.uniform(0.75, 1.0), rng.uniform(0.9, 1.15), big)  # uneven lighting
+    photo *= light[None, :, None] if rng.random() < 0.5 else light[:, None, None]
+    photo = cv2.resize(photo, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    photo = cv2.GaussianBlur(photo, (0, 0), rng.uniform(0.4, 1.1))
+    photo += rng.normal(0, rng.uniform(2, 6), photo.shape)
     return np.clip(np.round(photo), 0, 255).astype(np.uint8)
 
 
 def make(seed: int = SEED) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Two photos of each digit: ink on paper, and chalk on a dark board."""
+    """Two photos of each digit, each a different writer's: ink on paper, and chalk on a dark board."""
+    from dlicourse.datasets.mnist import load_mnist
+
+    source = load_mnist("subset", test_per_class=SOURCE_TEST_PER_CLASS)
     rng = seeds.stream(seed)
     photos, labels, styles = [], [], []
     for digit in range(10):
-        for dark_on_light in (True, False):
-            photos.append(_render(digit, dark_on_light, rng))
+        writers = rng.choice(np.flatnonzero(source.y_test == digit), size=2, replace=False)
+        for dark_on_light, writer in zip((True, False), writers, strict=True):
+            photos.append(_render(source.x_test[writer, ..., 0], dark_on_light, rng))
             labels.append(digit)
             styles.append("dark on light" if dark_on_light else "light on dark")
     order = rng.permutation(len(labels))
