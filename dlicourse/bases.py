@@ -135,3 +135,11 @@ def top_block(base: Any) -> tuple[str, ...]:
     if base.name not in TOP_BLOCKS:
         raise ValueError(f"unknown base {base.name!r}: expected one of {', '.join(TOP_BLOCKS)}")
     return TOP_BLOCKS[base.name]
+
+
+def early_layer(base: Any) -> str:
+    """The name of the last layer before `base`'s top block: features less tied to the source task (edges,
+    textures, parts), for a new domain that the top features fit badly."""
+    names = [layer.name for layer in base.layers]
+    first_top = next(i for i, name in enumerate(names) if name.startswith(top_block(base)))
+    return names[first_top - 1]

@@ -68,6 +68,7 @@ def test_shipped_base_loads_offline_and_has_its_top_block(offline):
     features = base.predict(np.zeros((2, 64, 64, 3), np.uint8), verbose=0)
     assert features.shape == (2, bases.dog_base_manifest()["features"])
     assert any(layer.name.startswith(bases.top_block(base)) and layer.weights for layer in base.layers)
+    assert bases.early_layer(base) == "block3_pool"  # 8x8 maps of 96 features, just below the top block
     assert not offline
 
 
@@ -132,6 +133,7 @@ def test_imagenet_weights_in_the_keras_cache_are_used_without_downloading(tmp_pa
     expected = plain.predict(pixels / 127.5 - 1, verbose=0)
     np.testing.assert_allclose(base.predict(pixels, verbose=0), expected, rtol=1e-4, atol=1e-4)
     assert any(layer.name.startswith(bases.top_block(base)) for layer in base.layers)
+    assert len(base.get_layer(bases.early_layer(base)).output.shape) == 4  # a feature map, below the top block
     assert not offline
 
 
