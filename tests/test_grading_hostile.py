@@ -289,6 +289,7 @@ def test_no_attack_leaves_a_process_or_a_cgroup(graded):
     escaped = [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == MARKER]
     assert escaped == []
     assert not list(Path(graded[2]).iterdir())
-    assert not [p for p in Path("/sys/fs/cgroup").glob("*/**/dlicourse-grade-*") if p.is_dir()]
+    mine = f"dlicourse-grade-{os.getpid()}-*"  # this process's grades: other tests may be grading right now
+    assert not [p for p in Path("/sys/fs/cgroup").glob(f"*/**/{mine}") if p.is_dir()]
     for kind, result in sorted(graded[0].items()):  # shown with -s: what each attack was told
         print(f"{kind}: {result.accuracy:.2f} {result.problem or result.failures[0].reason}")
