@@ -6,6 +6,7 @@ models read alike), with a colour bar that says so.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -124,6 +125,22 @@ def style_result(content: np.ndarray, style: np.ndarray, result, size: float = 2
     plt.show()
 
 
+def _replace_picture(out, fig: plt.Figure) -> None:
+    """Put `fig` in the Output widget as its only picture, as a PNG in the widget's state.
+
+    Not `with out:` capture: for that, a headless executor (nbclient, under papermill) plays the
+    front end and answers on the kernel's shell channel while it waits there for the cell's reply,
+    and then misses the reply until the cell's whole time limit has passed.
+    """
+    from IPython.display import Image
+
+    picture = io.BytesIO()
+    fig.savefig(picture, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    out.outputs = ()
+    out.append_display_data(Image(picture.getvalue()))
+
+
 def explorer(photos: np.ndarray, titles: Sequence[str], models: Mapping[str, object],
              methods: Mapping[str, Callable], layers: Mapping[str, Sequence[str]],
              masks: np.ndarray | None = None) -> None:
@@ -141,15 +158,13 @@ def explorer(photos: np.ndarray, titles: Sequence[str], models: Mapping[str, obj
     def draw(*_: object) -> None:
         if layer.options != tuple(layers[model.value]):
             layer.options = list(layers[model.value])
-        with out:
-            out.clear_output(wait=True)
-            fig, axes = plt.subplots(1, 2, figsize=(6.5, 3.2))
-            mask = None if masks is None else masks[photo.value]
-            overlay(axes[0], photos[photo.value], title=titles[photo.value], mask=mask)
-            heat = methods[method.value](models[model.value], photos[photo.value], layer.value)
-            shown = overlay(axes[1], photos[photo.value], heat, f"{model.value} · {method.value}", mask=mask)
-            fig.colorbar(shown, ax=axes[1], shrink=0.8, label=HEAT_LABEL)
-            plt.show()
+        fig, axes = plt.subplots(1, 2, figsize=(6.5, 3.2))
+        mask = None if masks is None else masks[photo.value]
+        overlay(axes[0], photos[photo.value], title=titles[photo.value], mask=mask)
+        heat = methods[method.value](models[model.value], photos[photo.value], layer.value)
+        shown = overlay(axes[1], photos[photo.value], heat, f"{model.value} · {method.value}", mask=mask)
+        fig.colorbar(shown, ax=axes[1], shrink=0.8, label=HEAT_LABEL)
+        _replace_picture(out, fig)
 
     for control in (photo, model, method, layer):
         control.observe(draw, names="value")

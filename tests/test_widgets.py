@@ -49,3 +49,27 @@ def test_detection_explorer_shows_the_chosen_scene_threshold_and_stride(displaye
     scene.value, threshold.value, stride.value = 1, 0.9, 8
     button.click()
     assert asked == [((7, 7), 8, 0.9)]
+
+
+
+def test_map_explorer_puts_each_picture_in_its_state_never_by_capture(displayed):
+    """Drawn by `with out:` capture, the first picture made papermill wait out the cell's whole time limit
+    after the cell had finished (900 s in `make run`): nbclient, playing the front end, answers a capture on
+    the kernel's shell channel while it waits there. The picture goes into the widget's state instead."""
+    from dlicourse import attribution_views as views
+
+    photos = np.zeros((2, 16, 16, 3), np.uint8)
+    asked = []
+
+    def mean(model, photo, layer):
+        asked.append(layer)
+        return photo.mean(axis=-1) + 1.0
+
+    views.explorer(photos, ["a", "b"], {"net": None}, {"mean": mean}, {"net": ["conv2", "conv1"]})
+    _, _, _, layer = controls(displayed[0])
+    out = displayed[0].children[2]
+    captures = []
+    out.observe(lambda change: captures.append(change["new"]), names="msg_id")
+    layer.value = "conv1"
+    assert asked == ["conv2", "conv1"] and not captures
+    assert [o["output_type"] for o in out.outputs] == ["display_data"] and "image/png" in out.outputs[0]["data"]
