@@ -183,19 +183,59 @@ def nms(boxes: np.ndarray, scores: np.ndarray, max_iou: float = 0.3) -> tuple[np
     return np.array(kept, np.float32).reshape(-1, 4), np.array(kept_scores, np.float32)
 
 
-def match(predicted: np.ndarray, truth: np.ndarray, min_iou: float = 0.5) -> tuple[int, int, int]:
-    """(true positives, false positives, missed) for one scene: each true box is matched at most once,
-    to the predicted box (in the given order, best first) that overlaps it most with IoU >= `min_iou`."""
-    predicted, truth = np.asarray(predicted).reshape(-1, 4), np.asarray(truth).reshape(-1, 4)
+def _matched(predicted: np.ndarray, truth: np.ndarray, min_iou: float) -> np.ndarray:
+    """Which true boxes (K, 4) a predicted box (N, 4) matched: each at most once, to the predicted box (in the given
+    order, best first) that overlaps it most with IoU >= `min_iou`."""
     overlaps = box_iou(predicted, truth)
     taken = np.zeros(len(truth), bool)
-    hits = 0
     for row in overlaps:
         candidates = np.where(taken, -1.0, row)
         if len(candidates) and candidates.max() >= min_iou:
             taken[candidates.argmax()] = True
-            hits += 1
+    return taken
+
+
+def match(predicted: np.ndarray, truth: np.ndarray, min_iou: float = 0.5) -> tuple[int, int, int]:
+    """(true positives, false positives, missed) for one scene: each true box is matched at most once,
+    to the predicted box (in the given order, best first) that overlaps it most with IoU >= `min_iou`."""
+    predicted, truth = np.asarray(predicted).reshape(-1, 4), np.asarray(truth).reshape(-1, 4)
+    hits = int(_matched(predicted, truth, min_iou).sum())
     return hits, len(predicted) - hits, len(truth) - hits
+
+
+def missed(predicted: np.ndarray, truth: np.ndarray, min_iou: float = 0.5) -> np.ndarray:
+    """The indices of the true boxes of one scene that no predicted box matched (as `match` counts them)."""
+    predicted, truth = np.asarray(predicted).reshape(-1, 4), np.asarray(truth).reshape(-1, 4)
+    return np.flatnonzero(~_matched(predicted, truth, min_iou))
+
+
+def best_score(heat: np.ndarray, box: np.ndarray, stride: int, window: int) -> float:
+    """The highest score of the windows whose centre lies in `box` (x1, y1, x2, y2), or of the window
+    nearest its centre: what the heat map says about that face at best."""
+    heat = np.asarray(heat, np.float32)
+    x1, y1, x2, y2 = np.asarray(box, np.float64)
+    centres_y = np.arange(heat.shape[0]) * stride + window / 2
+    centres_x = np.arange(heat.shape[1]) * stride + window / 2
+    rows = np.flatnonzero((centres_y >= y1) & (centres_y < y2))
+    cols = np.flatnonzero((centres_x >= x1) & (centres_x < x2))
+    if not len(rows):
+        rows = [int(np.abs(centres_y - (y1 + y2) / 2).argmin())]
+    if not len(cols):
+        cols = [int(np.abs(centres_x - (x1 + x2) / 2).argmin())]
+    return float(heat[np.ix_(rows, cols)].max())
+
+
+def grid_cut(boxes: np.ndarray, window: int) -> np.ndarray:
+    """For each box, how evenly the edges of side-by-side windows (`window` pixels apart, from 0) cut it:
+    the share of the box on the smaller side of the edge that cuts it most evenly, from 0 (inside one
+    window) to 0.5 (cut in half)."""
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    shares = np.zeros(len(boxes))
+    for i, (x1, y1, x2, y2) in enumerate(boxes):
+        for lo, hi in ((x1, x2), (y1, y2)):
+            for edge in np.arange(np.floor(lo / window) + 1, np.ceil(hi / window)) * window:
+                shares[i] = max(shares[i], min(edge - lo, hi - edge) / (hi - lo))
+    return shares
 
 
 def precision_recall(predicted: list[np.ndarray], truth: list[np.ndarray], min_iou: float = 0.5

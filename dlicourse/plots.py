@@ -258,34 +258,116 @@ class LiveHistory(keras.callbacks.Callback):
         self._draw_seconds = time.monotonic() - began
 
 
+# Scenes: the heat map in inferno (black, purple, red, orange, pale yellow), so neither the true faces' green
+# nor the found boxes' cyan is a colour the heat map uses.
+HEAT_COLORMAP = "inferno"
+TRUTH_COLOUR, FOUND_COLOUR = "lime", "cyan"
+
+
+def _heat_layer(heat: np.ndarray) -> np.ndarray:
+    """A heat map (0-1) as RGBA: inferno's colour, more opaque the higher the score, so the scene shows
+    through where the classifier sees nothing and a face's score glows."""
+    score = np.clip(np.nan_to_num(np.asarray(heat, np.float32)), 0, 1)
+    layer = plt.get_cmap(HEAT_COLORMAP)(score)
+    layer[..., 3] = 0.2 + 0.6 * score
+    return layer
+
+
 def draw_scene(ax: plt.Axes, image: np.ndarray, truth: np.ndarray | None = None, boxes: np.ndarray | None = None,
-               heat: np.ndarray | None = None, stride: int = 16, window: int = 64, title: str = "") -> None:
-    """One scene on `ax`: true faces in green, found boxes in orange, and the heat map laid over it, each
-    score drawn where its window's centre is."""
+               heat: np.ndarray | None = None, stride: int = 16, window: int = 64, title: str = "",
+               grid: int | None = None, view: Sequence[float] | None = None) -> None:
+    """One scene on `ax`: true faces in green, found boxes in dashed cyan, and the heat map laid over it,
+    each score drawn where its window's centre is (a square `stride` wide). `grid` draws the edges of
+    side-by-side windows of that size; `view` (x1, y1, x2, y2) shows only that part of the scene."""
     ax.imshow(image)
     if heat is not None:
-        rows, cols = heat.shape
+        rows, cols = np.shape(heat)
         half = window / 2
         extent = (half - stride / 2, half + (cols - 0.5) * stride, half + (rows - 0.5) * stride, half - stride / 2)
-        ax.imshow(heat, cmap="inferno", alpha=0.45, vmin=0, vmax=1, extent=extent, interpolation="nearest")
+        ax.imshow(_heat_layer(heat), extent=extent, interpolation="nearest")
         ax.set_xlim(0, image.shape[1])
         ax.set_ylim(image.shape[0], 0)
-    for group, colour, width in ((truth, "lime", 1.5), (boxes, "orange", 1.5)):
+    if grid:
+        for x in range(grid, image.shape[1], grid):
+            ax.axvline(x - 0.5, color="white", linewidth=0.6, alpha=0.6)
+        for y in range(grid, image.shape[0], grid):
+            ax.axhline(y - 0.5, color="white", linewidth=0.6, alpha=0.6)
+    for group, colour, style in ((truth, TRUTH_COLOUR, "-"), (boxes, FOUND_COLOUR, "--")):
         for x1, y1, x2, y2 in np.asarray(group if group is not None else []).reshape(-1, 4):
-            ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=colour, linewidth=width))
+            ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=colour, linewidth=1.8,
+                                       linestyle=style))
+    if view is not None:
+        x1, y1, x2, y2 = view
+        ax.set_xlim(x1, x2)
+        ax.set_ylim(y2, y1)
     ax.set_title(title, fontsize=9)
     ax.axis("off")
 
 
-def show_scenes(panels: Sequence[dict], ncols: int = 2, width: float = 6.5) -> None:
-    """Several scenes side by side; each panel is the keyword arguments of `draw_scene`."""
+def show_scenes(panels: Sequence[dict], ncols: int = 2, width: float = 6.5, heat_label: str = "face score") -> None:
+    """Several scenes side by side; each panel is the keyword arguments of `draw_scene`. With heat maps,
+    one colour bar (0-1, `heat_label`) for all; with boxes, a legend of what green and cyan mean."""
     nrows = -(-len(panels) // ncols)
     first = panels[0]["image"]
-    height = width * first.shape[0] / first.shape[1]
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * width, nrows * height + 0.3), squeeze=False)
+    if panels[0].get("view") is not None:
+        x1, y1, x2, y2 = panels[0]["view"]
+        aspect = (y2 - y1) / (x2 - x1)
+    else:
+        aspect = first.shape[0] / first.shape[1]
+    height = width * aspect
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * width + 1.2, nrows * height + 0.8), squeeze=False,
+                             layout="constrained")
     for ax in axes.flat[len(panels):]:
         ax.axis("off")
     for ax, panel in zip(axes.flat, panels, strict=False):
         draw_scene(ax, **panel)
-    fig.tight_layout()
+    if any(panel.get("heat") is not None for panel in panels):
+        fig.colorbar(ScalarMappable(Normalize(0, 1), HEAT_COLORMAP), ax=axes.ravel().tolist(), shrink=0.8,
+                     fraction=0.04, label=heat_label)
+    handles = []
+    if any(panel.get("truth") is not None for panel in panels):
+        handles.append(Line2D([], [], color=TRUTH_COLOUR, linewidth=1.8, label="true face"))
+    if any(panel.get("boxes") is not None for panel in panels):
+        handles.append(Line2D([], [], color=FOUND_COLOUR, linewidth=1.8, linestyle="--", label="found"))
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=9, frameon=False)
+    plt.show()
+
+
+def target_grid(image: np.ndarray, boxes: np.ndarray, target: np.ndarray, cell: int, scale: float,
+                title: str = "") -> None:
+    """What an end-to-end detector learns for one scene: the scene cut into grid cells, the cells whose centre
+    lies in a face box marked, with lines from each such cell's centre to its box's top-left and
+    bottom-right corners (the four numbers it learns, times `scale`); beside it the coverage target
+    (1 on a face, 0 elsewhere) with a colour bar, and the first corner number as a signed map."""
+    rows, cols = target.shape[:2]
+    fig, axes = plt.subplots(1, 3, figsize=(12.5, 4.4), layout="constrained",
+                             gridspec_kw={"width_ratios": [1.15, 1, 1]})
+    ax = axes[0]
+    ax.imshow(image)
+    for x in range(cell, cols * cell, cell):
+        ax.axvline(x - 0.5, color="white", linewidth=0.4, alpha=0.5)
+    for y in range(cell, rows * cell, cell):
+        ax.axhline(y - 0.5, color="white", linewidth=0.4, alpha=0.5)
+    for x1, y1, x2, y2 in np.asarray(boxes).reshape(-1, 4):
+        ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=TRUTH_COLOUR, linewidth=1.8))
+    for r, c in np.argwhere(target[..., 0] > 0.5):
+        cx, cy = (c + 0.5) * cell, (r + 0.5) * cell
+        ax.add_patch(plt.Rectangle((c * cell, r * cell), cell, cell, color="yellow", alpha=0.3, linewidth=0))
+        x1, y1, x2, y2 = target[r, c, 1:] * scale
+        ax.plot([cx + x1, cx, cx + x2], [cy + y1, cy, cy + y2], color="yellow", linewidth=0.7, alpha=0.8)
+        ax.plot(cx, cy, ".", color="yellow", markersize=3)
+    ax.set_title(title or f"{rows}x{cols} cells of {cell} pixels", fontsize=9)
+    ax.axis("off")
+    shown = axes[1].imshow(target[..., 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    fig.colorbar(shown, ax=axes[1], fraction=0.046, label="coverage target")
+    axes[1].set_title("coverage: is the cell's centre on a face?", fontsize=9)
+    top = float(np.abs(target[..., 1]).max()) or 1.0
+    corner = np.where(target[..., 0] > 0.5, target[..., 1], np.nan)
+    shown = axes[2].imshow(corner, cmap="RdBu_r", vmin=-top, vmax=top, interpolation="nearest")
+    fig.colorbar(shown, ax=axes[2], fraction=0.046, label=f"(box left - cell centre) / {scale:g} px")
+    axes[2].set_title("box corners, relative to the cell: left edge", fontsize=9)
+    for ax in axes[1:]:
+        ax.set_xticks([])
+        ax.set_yticks([])
     plt.show()

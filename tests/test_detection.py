@@ -88,3 +88,17 @@ def test_the_exercise_check_explains_what_is_wrong(capsys):
     fixed = keras.Sequential([keras.Input((32, 32, 3)), layers.Reshape((1, 1, 32 * 32 * 3)), layers.Conv2D(2, 1)])
     assert not check.fully_convolutional(model, fixed)
     assert "any size" in capsys.readouterr().out
+
+
+def test_missed_faces_their_best_score_and_how_a_grid_of_windows_cuts_them():
+    truth = np.array([[0, 0, 40, 40], [100, 100, 140, 140], [200, 0, 240, 40]], np.float32)
+    found = np.array([[2, 2, 42, 42], [300, 300, 340, 340]], np.float32)
+    assert detection.missed(found, truth).tolist() == [1, 2] and detection.missed(found, truth[:1]).tolist() == []
+    assert detection.match(found, truth) == (1, 1, 2)
+    heat = np.zeros((10, 12), np.float32)
+    heat[4, 5] = 0.7  # the window centred at (5 * 16 + 32, 4 * 16 + 32) = (112, 96): above the second face
+    heat[5, 5] = 0.4  # centred at (112, 112): on it
+    assert detection.best_score(heat, truth[1], stride=16, window=64) == pytest.approx(0.4)
+    assert detection.best_score(heat, [110, 110, 111, 111], stride=16, window=64) == pytest.approx(0.4)  # nearest
+    cuts = detection.grid_cut(np.array([[10, 10, 50, 50], [44, 0, 84, 40], [60, 30, 70, 60]]), window=64)
+    assert cuts.tolist() == pytest.approx([0.0, 0.5, 0.4])

@@ -75,11 +75,44 @@ def test_a_scene_shows_its_heat_map_over_the_image_with_truth_and_found_boxes(mo
     heat = np.linspace(0, 1, 3 * 5).reshape(3, 5)
     plots.show_scenes([{"image": image, "truth": np.array([[0, 0, 32, 32]]), "boxes": np.array([[8, 8, 40, 40]]),
                         "heat": heat, "stride": 16, "window": 32, "title": "scene 0"}], ncols=1)
-    ax = plt.gcf().axes[0]
+    fig = plt.gcf()
+    ax = fig.axes[0]
     assert len(ax.images) == 2 and ax.images[1].get_extent() == [8.0, 88.0, 56.0, 8.0]
-    assert [p.get_edgecolor()[:3] for p in ax.patches] == [(0.0, 1.0, 0.0), (1.0, 0.6470588235294118, 0.0)]
+    # truth green and solid, found cyan and dashed: neither is a colour of the heat map's colormap
+    assert [p.get_edgecolor()[:3] for p in ax.patches] == [(0.0, 1.0, 0.0), (0.0, 1.0, 1.0)]
+    assert [p.get_linestyle() for p in ax.patches] == ["-", "--"]
+    colours = plt.get_cmap(plots.HEAT_COLORMAP)(np.linspace(0, 1, 256))[:, :3]
+    for box in ((0, 1, 0), (0, 1, 1)):
+        assert np.abs(colours - box).sum(axis=1).min() > 0.6
+    assert fig.axes[1].get_ylabel() == "face score"  # the colour bar, 0 to 1
+    assert fig.axes[1].get_ylim() == (0.0, 1.0)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["true face", "found"]
     assert ax.get_title() == "scene 0"
     plt.close("all")
+
+
+def test_a_scene_can_show_its_window_grid_and_a_close_up(monkeypatch):
+    figures = shown(monkeypatch)
+    image = np.zeros((128, 192, 3), np.uint8)
+    plots.show_scenes([{"image": image, "truth": np.array([[40, 40, 90, 90]]), "grid": 64,
+                        "view": (32, 32, 96, 96)}], ncols=1)
+    ax = figures[0].axes[0]
+    assert len(ax.lines) == 2 + 1  # the window edges at x = 64, 128 and y = 64
+    assert ax.get_xlim() == (32, 96) and ax.get_ylim() == (96, 32)
+    assert len(figures[0].axes) == 1 and [t.get_text() for t in figures[0].legends[0].get_texts()] == ["true face"]
+
+
+def test_a_detector_target_grid_shows_the_cells_on_a_face_and_their_coverage(monkeypatch):
+    from dlicourse import detection
+
+    figures = shown(monkeypatch)
+    boxes = np.array([[16, 16, 56, 48]], np.float32)
+    target = detection.detector_targets(boxes, (64, 96), 16, scale=64)
+    plots.target_grid(np.zeros((64, 96, 3), np.uint8), boxes, target, 16, 64)
+    scene, coverage = figures[0].axes[:2]
+    assert int(target[..., 0].sum()) == 2 * 2  # cell centres x 24, 40 and y 24, 40 lie in the box
+    assert sum(p.get_alpha() == 0.3 for p in scene.patches) == 4  # one marked square per cell on the face
+    assert np.array_equal(coverage.images[0].get_array(), target[..., 0])
 
 
 def shown(monkeypatch):
