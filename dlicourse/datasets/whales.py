@@ -1,10 +1,14 @@
 """Right whales seen from the air, made offline: ocean scenes with face boxes, and face / not-face crops.
 
 The workshop's task 5 looked for whale faces in aerial photos of the ocean. A right whale from above
-is a dark, broad body; its "face" is the head with pale patches of rough skin (callosities), which is
-what a classifier learns to spot. The scenes here are drawn from a seed: a sea with waves, sun glint
-and foam, a few floating patches that look a little like a face, and 0 to several whales at any
-heading, size and depth. Each scene comes with its truth: one face box per whale and a whale mask.
+is a broad, rotund dark body with no dorsal fin, two paddle-shaped flippers just behind the head, a
+narrow tail stock and wide notched flukes; its "face" is the head, about a quarter of the body, with
+pale patches of rough skin (callosities: the bonnet at the tip, rows along the lips, patches by the
+eyes and the blowholes), which is what a classifier learns to spot. The scenes here are drawn from a
+seed: a sea whose waves come from a directional wave spectrum (no pattern repeats), lit by their
+slopes, with sun glitter and foam, a few floating mats that look a little like a face, and 0 to
+several whales at any heading, size and depth. Each scene comes with its truth: one face box per
+whale and a whale mask.
 The face / not-face crops that train a classifier are cut from such scenes in `crops`.
 
 Sizes follow the classifier's window (64 pixels by default, 256 as in the original): a face box is
