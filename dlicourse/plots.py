@@ -266,19 +266,20 @@ TRUTH_COLOUR, FOUND_COLOUR = "lime", "cyan"
 
 def _heat_layer(heat: np.ndarray) -> np.ndarray:
     """A heat map (0-1) as RGBA: inferno's colour, more opaque the higher the score, so the scene shows
-    through where the classifier sees nothing and a face's score glows."""
+    clear where the score is 0 and a face's score glows."""
     score = np.clip(np.nan_to_num(np.asarray(heat, np.float32)), 0, 1)
     layer = plt.get_cmap(HEAT_COLORMAP)(score)
-    layer[..., 3] = 0.2 + 0.6 * score
+    layer[..., 3] = 0.85 * np.sqrt(score)
     return layer
 
 
 def draw_scene(ax: plt.Axes, image: np.ndarray, truth: np.ndarray | None = None, boxes: np.ndarray | None = None,
                heat: np.ndarray | None = None, stride: int = 16, window: int = 64, title: str = "",
-               grid: int | None = None, view: Sequence[float] | None = None) -> None:
+               grid: int | None = None, view: Sequence[float] | None = None, scores: bool = False) -> None:
     """One scene on `ax`: true faces in green, found boxes in dashed cyan, and the heat map laid over it,
-    each score drawn where its window's centre is (a square `stride` wide). `grid` draws the edges of
-    side-by-side windows of that size; `view` (x1, y1, x2, y2) shows only that part of the scene."""
+    each score drawn where its window's centre is (a square `stride` wide; clear where it is 0). `grid`
+    draws the edges of side-by-side windows of that size; `view` (x1, y1, x2, y2) shows only that part
+    of the scene; `scores` writes each window's score at its centre."""
     ax.imshow(image)
     if heat is not None:
         rows, cols = np.shape(heat)
@@ -287,6 +288,12 @@ def draw_scene(ax: plt.Axes, image: np.ndarray, truth: np.ndarray | None = None,
         ax.imshow(_heat_layer(heat), extent=extent, interpolation="nearest")
         ax.set_xlim(0, image.shape[1])
         ax.set_ylim(image.shape[0], 0)
+        x1, y1, x2, y2 = view if view is not None else (0, 0, image.shape[1], image.shape[0])
+        for (row, col), score in np.ndenumerate(np.asarray(heat) if scores else np.zeros((0, 0))):
+            x, y = half + col * stride, half + row * stride
+            if x1 <= x <= x2 and y1 <= y <= y2:
+                ax.text(x, y, f"{score:.2f}", color="white", fontsize=8, ha="center", va="center",
+                        bbox={"facecolor": "black", "alpha": 0.5, "linewidth": 0, "pad": 1})
     if grid:
         for x in range(grid, image.shape[1], grid):
             ax.axvline(x - 0.5, color="white", linewidth=0.6, alpha=0.6)
@@ -337,7 +344,7 @@ def show_scenes(panels: Sequence[dict], ncols: int = 2, width: float = 6.5, heat
 def target_grid(image: np.ndarray, boxes: np.ndarray, target: np.ndarray, cell: int, scale: float,
                 title: str = "") -> None:
     """What an end-to-end detector learns for one scene: the scene cut into grid cells, the cells whose centre
-    lies in a face box marked, with lines from each such cell's centre to its box's top-left and
+    lies in a face box marked, and for one such cell per box, lines from its centre to the box's top-left and
     bottom-right corners (the four numbers it learns, times `scale`); beside it the coverage target
     (1 on a face, 0 elsewhere) with a colour bar, and the first corner number as a signed map."""
     rows, cols = target.shape[:2]
@@ -351,12 +358,19 @@ def target_grid(image: np.ndarray, boxes: np.ndarray, target: np.ndarray, cell: 
         ax.axhline(y - 0.5, color="white", linewidth=0.4, alpha=0.5)
     for x1, y1, x2, y2 in np.asarray(boxes).reshape(-1, 4):
         ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=TRUTH_COLOUR, linewidth=1.8))
-    for r, c in np.argwhere(target[..., 0] > 0.5):
-        cx, cy = (c + 0.5) * cell, (r + 0.5) * cell
+    on_face = np.argwhere(target[..., 0] > 0.5)
+    for r, c in on_face:
         ax.add_patch(plt.Rectangle((c * cell, r * cell), cell, cell, color="yellow", alpha=0.3, linewidth=0))
-        x1, y1, x2, y2 = target[r, c, 1:] * scale
-        ax.plot([cx + x1, cx, cx + x2], [cy + y1, cy, cy + y2], color="yellow", linewidth=0.7, alpha=0.8)
-        ax.plot(cx, cy, ".", color="yellow", markersize=3)
+    drawn = set()
+    for r, c in on_face:  # for one cell per box, its four numbers as lines to the box's corners
+        cx, cy = (c + 0.5) * cell, (r + 0.5) * cell
+        x1, y1, x2, y2 = target[r, c, 1:] * scale + [cx, cy, cx, cy]
+        if (round(x1), round(y1)) in drawn:
+            continue
+        drawn.add((round(x1), round(y1)))
+        ax.plot(cx, cy, "o", color="yellow", markersize=3)
+        for corner in ((x1, y1), (x2, y2)):
+            ax.annotate("", xy=corner, xytext=(cx, cy), arrowprops={"arrowstyle": "->", "color": "yellow", "lw": 1.2})
     ax.set_title(title or f"{rows}x{cols} cells of {cell} pixels", fontsize=9)
     ax.axis("off")
     shown = axes[1].imshow(target[..., 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
