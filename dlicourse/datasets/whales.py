@@ -383,10 +383,12 @@ def _callosities(rng: np.random.Generator, length: float, girth: float) -> list[
     return patches
 
 
-def _whale(rng: np.random.Generator, image: np.ndarray, mask: np.ndarray, cover: np.ndarray, label: int,
+def _whale(rng: np.random.Generator, image: np.ndarray, mask: np.ndarray, cover: np.ndarray, calm: np.ndarray,
+           label: int,
            centre: tuple[float, float], length: float, sun: float, shift: Shift = NO_SHIFT) -> np.ndarray:
     """Draw one whale into the water's colour (`image`), before the waves' light; mark in `cover` where
-    its back is above the surface (no waves there). Return its face box (x1, y1, x2, y2). `centre` is
+    its back is above the surface (no waves there) and in `calm` the slick of smoothed water over and
+    around it (fewer steep facets: less glitter). Return its face box (x1, y1, x2, y2). `centre` is
     the head's centre (x, y)."""
     heading = rng.uniform(0, 2 * np.pi)
     rot = np.array([[np.cos(heading), -np.sin(heading)], [np.sin(heading), np.cos(heading)]])
@@ -434,6 +436,8 @@ def _whale(rng: np.random.Generator, image: np.ndarray, mask: np.ndarray, cover:
     part[:] = part * (1 - alpha[..., None]) + colour * alpha[..., None]
     dry = np.clip(1 - depth / 0.3, 0, 1) * np.clip(1 - 2 * sink, 0, 1)
     cover[rows, cols] = np.maximum(cover[rows, cols], alpha * dome * dry)
+    slick = cv2.GaussianBlur(layer.astype(np.float32) / 255, (0, 0), 0.04 * length)
+    calm[rows, cols] = np.maximum(calm[rows, cols], np.clip(1.5 * slick, 0, 1))
     mask[rows, cols][(layer > 127) | (fins > 127)] = label
     # The blowholes: two dark slits in a V, behind the callosities.
     for side in (-1, 1):
@@ -479,7 +483,8 @@ def make_scene(seed: int | tuple[int | str, ...], size: tuple[int, int] = SCENE_
 
     The order of drawing is the order of a photo's layers: the water's colour, whales in it (deeper
     ones fainter, bluer and blurred), the waves' light over all but the backs above the surface, sun
-    glitter, then what floats: foam and mats of kelp. Last, the camera's grain."""
+    glitter (damped over a whale: the water it stirs is smoother), then what floats: foam and mats of
+    kelp. Last, the camera's grain."""
     h, w = size
     if h < window or w < window:
         raise ValueError(f"a scene must be at least one window ({window}x{window}) in size, got {h}x{w}")
@@ -487,6 +492,7 @@ def make_scene(seed: int | tuple[int | str, ...], size: tuple[int, int] = SCENE_
     surface = _sea(rng, size, window, shift)
     image = surface.water.copy()
     cover = np.zeros(size, np.float32)
+    calm = np.zeros(size, np.float32)
     mask = np.zeros(size, np.uint8)
     boxes: list[np.ndarray] = []
     heads: list[np.ndarray] = []
@@ -500,10 +506,10 @@ def make_scene(seed: int | tuple[int | str, ...], size: tuple[int, int] = SCENE_
         else:
             continue
         heads.append(centre)
-        boxes.append(_whale(rng, image, mask, cover, len(boxes) + 1, tuple(centre), length, surface.sun, shift))
+        boxes.append(_whale(rng, image, mask, cover, calm, len(boxes) + 1, tuple(centre), length, surface.sun, shift))
     wet = 1 - np.clip(cover, 0, 1)
-    _lit(image, surface.light, wet)
-    hard = {"glint": _glint(rng, image, surface, wet, window)}
+    _lit(image, surface.light, wet * (1 - 0.4 * calm))
+    hard = {"glint": _glint(rng, image, surface, wet * (1 - 0.85 * calm), window)}
     foam_count = int(rng.integers(2, 6) * max(1, h * w // (512 * 512)))
     hard["foam"] = _foam(rng, image, window, foam_count, surface.wind, heads)
     hard["distractor"] = [_distractor(rng, image, window, surface.wind, heads) for _ in range(int(rng.integers(1, 4)))]
