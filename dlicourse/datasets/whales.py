@@ -29,7 +29,7 @@ from dlicourse.datasets._cache import cached
 CLASS_NAMES = ["face", "not_face"]
 WINDOW = 64
 SCENE_SIZE = (768, 1024)
-VERSION = 5  # 5: a sea from a wave spectrum, right whales with flippers and callosity clusters
+VERSION = 6  # 6: a sea from a wave spectrum, right whales with flippers and callosities (5: no calm slick)
 
 
 @dataclass(frozen=True)
