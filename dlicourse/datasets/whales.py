@@ -29,7 +29,7 @@ from dlicourse.datasets._cache import cached
 CLASS_NAMES = ["face", "not_face"]
 WINDOW = 64
 SCENE_SIZE = (768, 1024)
-VERSION = 6  # 6: a sea from a wave spectrum, right whales with flippers and callosities (5: no calm slick)
+VERSION = 7  # 7: a sea from a wave spectrum, right whales with flippers and callosities (5, 6: drafts)
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def _glint(rng: np.random.Generator, image: np.ndarray, surface: _Surface, wet: 
         width = rng.uniform(0.35, 0.55)  # how far from the mirroring slope a facet still sparkles
         mirror = np.exp(-((surface.slope_x - 1.2 * dx) ** 2 + (surface.slope_y - 1.2 * dy) ** 2) / (2 * width ** 2))
         patch = np.exp(-(dy ** 2 + dx ** 2) / 2)
-        sparkle = cv2.GaussianBlur(mirror * patch * wet, (0, 0), 0.6) * rng.uniform(150, 300)
+        sparkle = cv2.GaussianBlur(mirror * patch * wet, (0, 0), 0.6) * rng.uniform(120, 260)
         haze = patch * wet * rng.uniform(4, 12)
         image += (sparkle + haze)[..., None] * np.array([1.0, 1.0, 0.95], np.float32)
         centres.append((int(cy), int(cx)))
@@ -206,10 +206,11 @@ def _foam(rng: np.random.Generator, sea: np.ndarray, window: int, count: int, wi
         layer = np.zeros((rows.stop - rows.start, cols.stop - cols.start), np.uint8)
         thickness = max(1, int(rng.uniform(0.015, 0.06) * window))
         cv2.polylines(layer, [line - offset], False, 255, thickness, cv2.LINE_AA, shift=4)
-        for _ in range(rng.integers(0, 5)):
-            px, py = line[rng.integers(len(line))] - offset + rng.normal(0, window * 1.5, 2).astype(np.int32)
-            cv2.circle(layer, (int(px), int(py)), int(rng.uniform(0.02, 0.07) * window * 16), 255, -1,
-                       cv2.LINE_AA, shift=4)
+        for _ in range(rng.integers(0, 4)):  # whitecaps: ragged blotches drawn out downwind, not round dots
+            at = line[rng.integers(len(line))] / 16 + rng.normal(0, 0.08 * window, 2)
+            blotch = _blob(rng, tuple(at), rng.uniform(0.03, 0.08) * window, rng.uniform(1.5, 3.0),
+                           wind + rng.normal(0, 0.3), 0.6)
+            cv2.fillPoly(layer, [blotch - offset], 255, cv2.LINE_AA, shift=4)
         lace = np.clip(0.55 + 0.6 * _smooth_noise(rng, layer.shape, 0.04 * window + 1), 0, 1)
         _blend(sea, (layer * lace).astype(np.uint8), rows, cols, rng.uniform(200, 250), rng.uniform(0.4, 0.9), blur)
         centres.append((int(line[:, 1].mean() / 16), int(line[:, 0].mean() / 16)))
@@ -277,13 +278,13 @@ def _distractor(rng: np.random.Generator, sea: np.ndarray, window: int, wind: fl
     cy, cx = _away(rng, (h, w), avoid, window)
     radius = rng.uniform(0.12, 0.35) * window
     stretch, angle = rng.uniform(1.0, 1.8), wind + rng.normal(0, 0.4)
-    dark = np.array([rng.uniform(28, 60), rng.uniform(28, 55), rng.uniform(15, 40)], np.float32)  # olive, brown
+    dark = np.array([rng.uniform(40, 70), rng.uniform(38, 62), rng.uniform(15, 35)], np.float32)  # olive, brown
     clumps = [_blob(rng, (cx + rng.normal(0, radius * 0.4), cy + rng.normal(0, radius * 0.4)),
                     radius * rng.uniform(0.5, 0.9), stretch, angle, 0.5) for _ in range(rng.integers(1, 4))]
     _paint(sea, clumps, dark, rng.uniform(0.5, 0.9), 1.5 * window / WINDOW)
     pale = np.array([rng.uniform(160, 220)] * 3, np.float32) * [1.0, 0.97, 0.9]
     specks = [_blob(rng, (cx + rng.normal(0, radius * 0.8), cy + rng.normal(0, radius * 0.8)),
-                    rng.uniform(0.02, 0.06) * window) for _ in range(rng.integers(1, 5))]
+                    rng.uniform(0.02, 0.05) * window) for _ in range(rng.integers(1, 4))]
     _paint(sea, specks, pale, rng.uniform(0.5, 0.9), 0.8 * window / WINDOW)
     return int(cy), int(cx)
 
@@ -294,7 +295,7 @@ def _distractor(rng: np.random.Generator, sea: np.ndarray, window: int, wind: fl
 # y across). Half-width of the body: a narrow arched head that widens to the flippers, a broad rotund
 # body with no dorsal fin, a narrow tail stock, then the flukes.
 _PROFILE_T = np.array([0.0, 0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.78, 0.84, 0.88])
-_PROFILE_W = np.array([0.0, 0.024, 0.043, 0.06, 0.077, 0.092, 0.104, 0.115, 0.126, 0.137, 0.134, 0.118,
+_PROFILE_W = np.array([0.0, 0.026, 0.048, 0.068, 0.086, 0.101, 0.113, 0.123, 0.131, 0.139, 0.135, 0.118,
                        0.088, 0.055, 0.034, 0.027])
 # One fluke, from where it leaves the tail stock (x 0) out to its tip and back along its trailing edge to
 # the median notch; y is the side (the other fluke mirrors it).
@@ -497,7 +498,7 @@ def make_scene(seed: int | tuple[int | str, ...], size: tuple[int, int] = SCENE_
     boxes: list[np.ndarray] = []
     heads: list[np.ndarray] = []
     for _ in range(_whale_count(rng, size, window) if whales is None else whales):
-        length = rng.uniform(2.1, 2.9) * window
+        length = rng.uniform(2.2, 3.0) * window
         margin = 0.6 * window
         for _attempt in range(30):  # keep heads apart and inside the scene
             centre = np.array([rng.uniform(margin, w - margin), rng.uniform(margin, h - margin)])
