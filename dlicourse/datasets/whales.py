@@ -29,7 +29,7 @@ from dlicourse.datasets._cache import cached
 CLASS_NAMES = ["face", "not_face"]
 WINDOW = 64
 SCENE_SIZE = (768, 1024)
-VERSION = 7  # 7: a sea from a wave spectrum, right whales with flippers and callosities (5, 6: drafts)
+VERSION = 8  # 8: a sea from a wave spectrum, right whales with flippers and callosities (5-7: drafts)
 
 
 @dataclass(frozen=True)
@@ -364,7 +364,7 @@ def _callosities(rng: np.random.Generator, length: float, girth: float) -> list[
 
     spots.append((rng.uniform(0.02, 0.035), rng.normal(0, 0.004), rng.uniform(0.016, 0.024), 1.4))  # bonnet
     for side in (-1, 1):
-        for along in np.sort(rng.uniform(0.06, rng.uniform(0.17, 0.22), rng.integers(4, 8))):  # lip rows
+        for along in np.sort(rng.uniform(0.06, rng.uniform(0.17, 0.22), rng.integers(3, 6))):  # lip rows
             spots.append((along, side * edge(along) * rng.uniform(0.75, 0.95), rng.uniform(0.007, 0.013), 1.3))
         if rng.random() < 0.85:  # above the eye
             along = rng.uniform(0.2, 0.235)
@@ -377,7 +377,7 @@ def _callosities(rng: np.random.Generator, length: float, girth: float) -> list[
     for along, across, radius, stretch in spots:
         if rng.random() > 0.93:
             continue
-        for _ in range(rng.integers(1, 4)):
+        for _ in range(rng.integers(1, 3)):
             dx, dy = rng.normal(0, radius * 0.5, 2)
             patches.append(_blob(rng, ((along + dx) * length, (across + dy) * length), radius * length
                                  * rng.uniform(0.6, 1.0), stretch, 0.0, 0.45))
@@ -448,12 +448,15 @@ def _whale(rng: np.random.Generator, image: np.ndarray, mask: np.ndarray, cover:
         slit_layer = np.zeros((rows_s.stop - rows_s.start, cols_s.stop - cols_s.start), np.uint8)
         cv2.line(slit_layer, tuple(a - off), tuple(b - off), 255, max(1, int(0.006 * length)), cv2.LINE_AA, shift=4)
         _blend(image, slit_layer, rows_s, cols_s, skin * 0.4, 0.7 * (1 - depth), (0.4 + depth) * scale)
-    # Callosities, which make the face: pale with whale lice, slightly blurred and dimmed with depth.
+    # Callosities, which make the face: pale with whale lice, slightly blurred and dimmed with depth. How pale
+    # and how many are measured choices (v8): brighter or more made faces so easy that 09's network grew
+    # sure of them and its gradients fell below what a 2^12 loss scale rescues, and 06's frozen dog base
+    # scored 0.985 on whales; dimming faster with depth made the grader's shifted set (whales 0.2 deeper)
+    # too hard for the reference (0.84-0.87 where 0.90-0.97 is asked).
     cream = rng.uniform(190, 240)
     pale = cream * np.array([1.0, rng.uniform(0.92, 1.0), rng.uniform(0.75, 0.9)], np.float32)
     patches = [place(p / 16.0).astype(np.int32) for p in _callosities(rng, length, shape.girth)]
-    _paint(image, patches, pale, np.clip(1 - 0.65 * depth, 0.4, 1) * rng.uniform(0.75, 0.95),
-           (0.5 + 1.5 * depth) * scale)
+    _paint(image, patches, pale, np.clip(1 - 0.35 * depth, 0.4, 1) * rng.uniform(0.6, 0.9), (0.5 + depth) * scale)
     # The face box: the head's part of the body (plus its callosities), axis-aligned.
     head = np.zeros(layer.shape, np.uint8)
     cv2.fillPoly(head, [local], 1, cv2.LINE_8, shift=4)
