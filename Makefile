@@ -38,7 +38,7 @@ run: $(STAMP)
 	$(BIN)/dlicourse run --profile $(PROFILE)
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=25
 
 test-browser: $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -p no:xdist --browser tests/test_browser.py
