@@ -35,7 +35,10 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests start JupyterLab and Chromium: they run with --browser only (`make test-browser`)."""
+    """Longest first: the notebooks, then other slow tests, so that `pytest -n 2` does not end with one worker
+    running a notebook while the other waits. Browser tests start JupyterLab and Chromium: they run with
+    --browser only (`make test-browser`)."""
+    items.sort(key=lambda item: (item.path.name != "test_notebooks.py", item.get_closest_marker("slow") is None))
     if config.getoption("--browser"):
         return
     skip = pytest.mark.skip(reason="a browser test: `make test-browser` runs it")
