@@ -44,7 +44,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=25
 
 test-browser: $(BROWSER_STAMP)
-	$(BIN)/python -m pytest -p no:xdist --browser tests/test_browser.py
+	$(BIN)/python -m pytest -p no:xdist --browser tests/test_browser.py --durations=5
 
 test-jax: $(STAMP)
 	KERAS_BACKEND=jax $(BIN)/dlicourse run --profile fast --runs-dir runs/jax
