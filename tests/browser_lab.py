@@ -54,9 +54,10 @@ class Lab:
     def __init__(self, root: Path, port: int, token: str):
         self.root, self.port, self.token = root, port, token
 
-    def url(self, path: str) -> str:
-        """The page with only this notebook open (`reset`: no tabs left from an earlier test)."""
-        return f"http://127.0.0.1:{self.port}/lab/tree/{path}?reset&token={self.token}"
+    def url(self, path: str, workspace: str = "default") -> str:
+        """The page with only this notebook open (`reset`: no tabs left from an earlier test); pages open at
+        once each use their own workspace, so that one page's layout never reaches another."""
+        return f"http://127.0.0.1:{self.port}/lab/workspaces/{workspace}/tree/{path}?reset&token={self.token}"
 
     def api(self, path: str, method: str = "GET") -> bytes:
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/{path}", method=method,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
+
+from dlicourse.instructor.execution import limit_threads
 
 pytest_plugins = ["grading_support"]  # the grading tests' fixtures
 
@@ -30,12 +33,24 @@ def run_cell(source: str, namespace: dict) -> object:
     return None
 
 
+def pytest_configure(config):
+    """Under `pytest -n N` each worker, and each kernel it starts, gets its share of the cores, as with
+    `dlicourse run --jobs`: two TensorFlow processes with a thread per core each ran two notebooks 9% slower
+    on two cores (05 and 08 with the fast profile: 92 s together, 101 s without the limit)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        limit_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
 def pytest_addoption(parser):
     parser.addoption("--browser", action="store_true", help="run the browser tests too (`make test-browser`)")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests start JupyterLab and Chromium: they run with --browser only (`make test-browser`)."""
+    """Longest first: the notebooks, then other slow tests, so that `pytest -n 2` does not end with one worker
+    running a notebook while the other waits. Browser tests start JupyterLab and Chromium: they run with
+    --browser only (`make test-browser`)."""
+    items.sort(key=lambda item: (item.path.name != "test_notebooks.py", item.get_closest_marker("slow") is None))
     if config.getoption("--browser"):
         return
     skip = pytest.mark.skip(reason="a browser test: `make test-browser` runs it")

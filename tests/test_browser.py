@@ -54,8 +54,8 @@ def page(lab):
         yield page
 
 
-def open_notebook(page, lab, path: str) -> None:
-    page.goto(lab.url(path))
+def open_notebook(page, lab, path: str, workspace: str = "default") -> None:
+    page.goto(lab.url(path, workspace))
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=180_000)
     page.wait_for_function("document.querySelector('.jp-StatusBar-Widget') && "
                            "document.body.innerText.includes('(ipykernel) | Idle')", timeout=180_000)
@@ -84,38 +84,74 @@ def output_text(cell) -> str:
     return outputs.inner_text() if outputs.count() else ""
 
 
-def run_cell(page, cell, timeout: float) -> None:
-    """Run one cell and wait until its prompt shows its execution number."""
+def start_cell(page, cell) -> None:
     cell.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Control+Enter")
+
+
+def wait_for_cell(cell, timeout: float) -> None:
+    """Wait until the cell's prompt shows its execution number."""
     cell.locator(".jp-InputArea-prompt", has_text=re.compile(r"\[\d+\]")).wait_for(timeout=timeout * 1000)
+
+
+def run_cell(page, cell, timeout: float) -> None:
+    start_cell(page, cell)
+    wait_for_cell(cell, timeout)
 
 
 def error_dialogs(page) -> list[str]:
     return [d.inner_text() for d in page.locator(".jp-Dialog").all()]
 
 
-def shut_down_kernels(lab) -> None:
-    """End this notebook's kernel, so that the next lab does not share the CPU with it."""
+def shut_down_kernels(lab, path: str | None = None) -> None:
+    """End the kernel of this notebook (of every notebook without `path`), so that the next lab does not
+    share the CPU with it."""
     for session in json.loads(lab.api("sessions")):
-        lab.api(f"sessions/{session['id']}", method="DELETE")
+        if path is None or session["path"] == path:
+            lab.api(f"sessions/{session['id']}", method="DELETE")
+
+
+@pytest.fixture(scope="module")
+def first_outputs(page, lab) -> dict[str, tuple[list[str], str, list[str]]]:
+    """Each lab opened and its first cells run, two at a time in two pages: while one kernel imports
+    TensorFlow, the other page loads (the ten labs one after another took 180 s). Per lab: the error dialogs
+    once it opened, the set-up cell's output, and the error dialogs after that cell ran."""
+    pages, pending, seen = [page, page.context.new_page()], [None, None], {}
+
+    def finish(slot: int) -> None:
+        name, setup, opened = pending[slot]
+        wait_for_cell(setup, timeout=300)
+        setup.screenshot(path=SCREENSHOTS / f"{Path(name).stem}-first-output.png")
+        seen[name] = (opened, output_text(setup), error_dialogs(pages[slot]))
+        shut_down_kernels(lab, f"labs/{name}")
+        pending[slot] = None
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(LABS):
+        slot, tab = i % 2, pages[i % 2]
+        if pending[slot]:
+            finish(slot)
+        open_notebook(tab, lab, f"labs/{name}", workspace=f"w{slot}")
+        opened = error_dialogs(tab)
+        run_cell(tab, code_cell(tab, 'profile = "workshop"'), timeout=300)
+        setup = code_cell(tab, "dlicourse.start(")
+        start_cell(tab, setup)
+        pending[slot] = (name, setup, opened)
+    for slot in (0, 1):
+        if pending[slot]:
+            finish(slot)
+    pages[1].close()
+    return seen
 
 
 @pytest.mark.parametrize("name", LABS)
-def test_each_lab_opens_and_starts_without_errors_or_start_up_logs(page, lab, name):
-    open_notebook(page, lab, f"labs/{name}")
-    assert error_dialogs(page) == []
-    setup = code_cell(page, "dlicourse.start(")
-    for cell in (code_cell(page, 'profile = "workshop"'), setup):
-        run_cell(page, cell, timeout=300)
-    first_output = output_text(setup)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    setup.screenshot(path=SCREENSHOTS / f"{Path(name).stem}-first-output.png")
+def test_each_lab_opens_and_starts_without_errors_or_start_up_logs(first_outputs, name):
+    opened, first_output, dialogs = first_outputs[name]
+    assert opened == []
     assert "; outputs go to " in first_output, first_output
     assert not START_UP_LOG.search(first_output), first_output
     assert not any(NOISE.match(line) for line in first_output.splitlines()), first_output
-    assert error_dialogs(page) == []
-    shut_down_kernels(lab)
+    assert dialogs == []
 
 
 KERNEL_ANSWER = "kernel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])\ncheck.edge_kernel(kernel)"

@@ -11,10 +11,10 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 from conftest import ROOT
+from test_runner import tiny_notebook
 
 from dlicourse import grading
 from dlicourse.instructor import distributed, runner
@@ -62,16 +62,6 @@ def test_tasks_come_back_in_order_and_a_failing_one_is_named():
     assert results == [10, distributed.Missing("b", "RuntimeError: lost"), 30]
 
 
-def _welcome_grid(folder: Path) -> Path:
-    """00_welcome with two extra settings, so that `-p` can make a 4-point grid of it."""
-    nb = nbformat.read(ROOT / "solutions" / "00_welcome.ipynb", as_version=4)
-    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    params.source += "\ntrial = 0\nnote = \"a\"\n"
-    path = folder / "00_welcome.ipynb"
-    nbformat.write(nb, path)
-    return path
-
-
 def _kill_one_worker_once_busy(address: str, killed: list[int]) -> threading.Thread:
     """Kill (SIGKILL) the first worker seen running a task; its task must be retried on another."""
     from distributed import Client
@@ -100,20 +90,21 @@ def test_a_grid_on_a_local_cluster_is_complete_though_a_worker_dies(tmp_path, mo
 
     for name, value in CLUSTER_ENV.items():
         monkeypatch.setenv(name, value)
-    notebook = _welcome_grid(tmp_path)
+    # A notebook that takes a few seconds, so that the worker is killed inside it, not before it starts.
+    notebook = tiny_notebook(tmp_path, "\nimport time\ntime.sleep(8)")
     with dask.config.set(distributed.LOCAL_CONFIG), \
             LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0", memory_limit=0) as cluster:
         killed: list[int] = []
         killer = _kill_one_worker_once_busy(cluster.scheduler_address, killed)
-        results = runner.run([str(notebook)], "fast", {"trial": [0, 1], "note": ["a", "b"]}, tmp_path / "runs",
+        results = runner.run([str(notebook)], "fast", {"scale": [2.0, 3.0, 4.0, 5.0]}, tmp_path / "runs",
                              scheduler=cluster.scheduler_address)
         killer.join(timeout=5)
     assert killed, "no worker was killed: the test did not test a dead worker"
-    assert [r.parameters for r in results] == [{"trial": 0, "note": "a"}, {"trial": 0, "note": "b"},
-                                               {"trial": 1, "note": "a"}, {"trial": 1, "note": "b"}]
+    assert [r.parameters for r in results] == [{"scale": s} for s in (2.0, 3.0, 4.0, 5.0)]
+    assert [r.figures["doubled"] for r in results] == [4.0, 6.0, 8.0, 10.0]
     assert [r.status for r in results] == ["lesson held"] * 4, [r.error for r in results]
-    table = (tmp_path / "runs" / "fast" / "00_welcome-grid.md").read_text()
-    assert table.count("| 00_welcome |") == 4 and "Missing" not in table
+    table = (tmp_path / "runs" / "fast" / "01_tiny-grid.md").read_text()
+    assert table.count("| 01_tiny |") == 4 and "Missing" not in table
     for r in results:
         assert r.executed.exists() and "The lesson holds." in r.executed.read_text()
 

@@ -31,3 +31,9 @@ def missing(**values: object) -> Verdict | None:
         if is_placeholder(value):
             return verdict(False, f"`{name}` is still FIXME: replace it with your code and run the cell.")
     return None
+
+
+def failure(err: BaseException) -> str:
+    """A learner's exception in one line for a verdict: its type and the first line of its message."""
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text.splitlines()[0]}" if text else type(err).__name__

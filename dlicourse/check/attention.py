@@ -11,7 +11,7 @@ from functools import cache
 
 import numpy as np
 
-from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._core import Verdict, failure, missing, verdict
 from dlicourse.check._help import exercise
 from dlicourse.placeholders import FixmeError
 
@@ -52,8 +52,7 @@ def _call(fn: Callable, *args) -> tuple[np.ndarray | None, str | None]:
     except FixmeError:
         return None, "FIXME"
     except Exception as err:  # noqa: BLE001 - a learner's code may fail in any way; say how
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        return None, f"{type(err).__name__}: {first}"
+        return None, failure(err)
 
 
 @exercise("08_what_the_network_sees",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlicourse.check._core import Verdict, missing, verdict
+from dlicourse.check._core import Verdict, failure, missing, verdict
 from dlicourse.check._help import exercise
 from dlicourse.placeholders import FixmeError
 
@@ -32,8 +32,7 @@ def fully_convolutional(classifier: object, fcn: object) -> Verdict:
             return verdict(False, "`to_fully_convolutional` is still FIXME inside: build, apply and copy the "
                                   "weights of each layer, then run the cell.")
         except Exception as err:  # noqa: BLE001 - a learner's code may fail in any way; say how
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            return verdict(False, f"making the network failed ({type(err).__name__}: {first}).")
+            return verdict(False, f"making the network failed ({failure(err)}).")
 
     if not isinstance(fcn, keras.Model):
         return verdict(False, f"`fcn` is a {type(fcn).__name__}; make it a model: keras.Model(inputs, x).")
@@ -48,8 +47,7 @@ def fully_convolutional(classifier: object, fcn: object) -> Verdict:
     try:
         heat = detection.one_pass(fcn, scene)
     except Exception as err:  # noqa: BLE001 - a learner's model may fail in any way; say how
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        return verdict(False, f"`fcn` fails on a {scene.shape[0]}x{scene.shape[1]} scene ({first}). Its input "
+        return verdict(False, f"`fcn` fails on a {scene.shape[0]}x{scene.shape[1]} scene ({failure(err)}). Its input "
                               "must take any size: keras.Input(shape=(None, None, 3)).")
     expected = detection.sliding_window_batched(classifier, scene, stride)
     if heat.shape != expected.shape:
@@ -97,9 +95,8 @@ def sliding_window(sliding_window: object, classifier: object) -> Verdict:
     try:
         heat = np.asarray(sliding_window(probe, scene, stride), dtype=np.float64)
     except Exception as err:  # noqa: BLE001 - a learner's loop may fail in any way; say how
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         return verdict(False, f"`sliding_window` failed on a {scene.shape[0]}x{scene.shape[1]} scene "
-                              f"({type(err).__name__}: {first}).")
+                              f"({failure(err)}).")
     expected = detection.sliding_window_batched(probe, scene, stride)
     if heat.shape != expected.shape:
         return verdict(False, f"a {scene.shape[0]}x{scene.shape[1]} scene with a {window[0]}-pixel window every "
