@@ -102,3 +102,11 @@ def test_missed_faces_their_best_score_and_how_a_grid_of_windows_cuts_them():
     assert detection.best_score(heat, [110, 110, 111, 111], stride=16, window=64) == pytest.approx(0.4)  # nearest
     cuts = detection.grid_cut(np.array([[10, 10, 50, 50], [44, 0, 84, 40], [60, 30, 70, 60]]), window=64)
     assert cuts.tolist() == pytest.approx([0.0, 0.5, 0.4])
+
+
+def test_timed_keeps_the_fastest_of_its_repeats():
+    import time
+
+    delays = iter([0.06, 0.01, 0.04])
+    result, seconds = detection.timed(lambda: time.sleep(next(delays)) or "done", repeats=3)
+    assert result == "done" and 0.01 <= seconds < 0.04
