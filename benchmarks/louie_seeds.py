@@ -1,6 +1,6 @@
 """01_louie's network on the 2,400 photos, seed by seed: how far held-out accuracy moves from one seed to the next.
 
-Trains the notebook's `build_model()` network (a copy, with the fast profile's sizes) on the big split, one
+Trains the notebook's own `build_model()` network (with the fast profile's sizes) on the big split, one
 fresh `keras.utils.set_random_seed(seed)` per run, and records the held-out accuracy after every epoch, the
 training loss, and how many training photos end with a probability for their own class under 1e-7 (where Keras
 on JAX, which takes a softmax output's cross-entropy from the clipped probabilities, gives them no gradient:
@@ -19,6 +19,7 @@ CPU: about 40 s per 8-epoch run on TensorFlow, 4 to 6 minutes on JAX.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -46,26 +47,18 @@ def settings(profile: str) -> dict:
 
 
 def build_model(p: dict, from_logits: bool) -> keras.Model:
-    """The notebook's `build_model()`; `from_logits`: a linear last layer and the loss told so."""
-    model = keras.Sequential([
-        keras.Input(shape=(p["photo_size"], p["photo_size"], 3)),
-        layers.Resizing(p["network_size"], p["network_size"]),
-        layers.Rescaling(1 / 255),
-        layers.RandomFlip("horizontal"),
-        layers.RandomTranslation(0.1, 0.1),
-        layers.Conv2D(p["conv_filters"][0], 5, strides=2, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Conv2D(p["conv_filters"][1], 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(),
-        *[layers.Conv2D(filters, 3, padding="same", activation="relu") for filters in p["conv_filters"][2:]],
-        layers.MaxPooling2D(),
-        layers.Flatten(),
-        layers.Dense(p["dense_units"], activation="relu"),
-        layers.Dropout(0.5),
-        layers.Dense(2, activation=None if from_logits else "softmax"),
-    ])
-    model.compile(optimizer=keras.optimizers.Adam(p["learning_rate"]),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits), metrics=["accuracy"])
+    """The notebook's own `build_model()`, run with `p` as its parameters, so that the benchmark trains what the
+    learner reads; `from_logits`: its last layer made linear and the loss told so."""
+    notebook = json.loads((ROOT / "solutions" / "01_louie.ipynb").read_text())
+    source = next("".join(c["source"]) for c in notebook["cells"] if "def build_model" in "".join(c["source"]))
+    function = next(node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef))
+    scope = {"keras": keras, "layers": layers, **p}
+    exec(compile(ast.Module([function], []), "01_louie.ipynb", "exec"), scope)  # this repository's own notebook
+    model = scope["build_model"]()
+    if from_logits:
+        model = keras.Sequential([keras.Input(model.input_shape[1:]), *model.layers[:-1], layers.Dense(2)])
+        model.compile(optimizer=keras.optimizers.Adam(p["learning_rate"]),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     return model
 
 
