@@ -449,7 +449,7 @@ def _whale(rng: np.random.Generator, image: np.ndarray, mask: np.ndarray, cover:
         cv2.line(slit_layer, tuple(a - off), tuple(b - off), 255, max(1, int(0.006 * length)), cv2.LINE_AA, shift=4)
         _blend(image, slit_layer, rows_s, cols_s, skin * 0.4, 0.7 * (1 - depth), (0.4 + depth) * scale)
     # Callosities, which make the face: pale with whale lice, slightly blurred and dimmed with depth. Their
-    # number, size and paleness are measured choices (v8): many clusters made faces so easy that 09's
+    # number, size and paleness are measured choices (v9): many clusters made faces so easy that 09's
     # network grew sure of them and its gradients fell below what a 2^12 loss scale rescues, and 06's
     # frozen dog base scored 0.985 on whales; small, pale ones or a faster dimming with depth made the
     # grader's shifted set (whales 0.2 deeper) too hard: 07's fast model scored 0.68 in practice.
