@@ -105,6 +105,8 @@ def one_pass(fcn: keras.Model, scene: np.ndarray, class_index: int = 0) -> np.nd
 def timed(fn: Callable[[], np.ndarray], repeats: int = 1) -> tuple[np.ndarray, float]:
     """What `fn()` returns and the fewest seconds (wall clock) it took in `repeats` calls: a call of a few
     hundredths of a second is timed more than once, so that one hiccup of a busy machine does not decide it."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1 (one timed call), got {repeats}")
     best = float("inf")
     for _ in range(repeats):
         began = time.perf_counter()

@@ -110,3 +110,5 @@ def test_timed_keeps_the_fastest_of_its_repeats():
     delays = iter([0.06, 0.01, 0.04])
     result, seconds = detection.timed(lambda: time.sleep(next(delays)) or "done", repeats=3)
     assert result == "done" and 0.01 <= seconds < 0.04
+    with pytest.raises(ValueError, match="repeats must be at least 1"):
+        detection.timed(lambda: "never", repeats=0)
