@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BROWSER_STAMP := $(VENV)/.installed-browser
 PROFILE ?= workshop
+# Imported once at set-up so that their bytecode is written (see $(STAMP)): the course, a kernel, papermill, the tests.
+COMPILED := import dlicourse, dlicourse.images, dlicourse.grading.answers, keras, tensorflow, cv2, jax, \
+	matplotlib.pyplot, PIL.Image, ipykernel.kernelapp, ipykernel.ipkernel, ipykernel.debugger, ipywidgets, \
+	papermill, nbclient, dask.distributed, pytest, xdist, nbval
 
 .PHONY: help setup run test test-browser test-jax lint labs check-labs expected lab doctor clean distclean
 
@@ -24,15 +28,18 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev,jax]'
-	@# Modules are byte-compiled when first imported, not all 13,000 at install (half its time). What a graded
-	@# submission imports is compiled now: it runs with -B on a read-only tree and would compile it every start.
-	$(BIN)/python -c "import dlicourse, keras, cv2, dlicourse.images, dlicourse.grading.answers"
+	@# What the course imports is byte-compiled now, by importing it, not all 13,000 modules at install (half
+	@# its time). Python would compile a module at its first import, but not where PYTHONDONTWRITEBYTECODE is
+	@# set, as on many CI machines and containers: then every kernel compiled TensorFlow again (19 CPU-s each),
+	@# and a graded submission, which runs with -B on a read-only tree, always would. Empty, the variable is off.
+	PYTHONDONTWRITEBYTECODE= PYDEVD_DISABLE_FILE_VALIDATION=1 $(BIN)/python -c "$(COMPILED)"
 	@command -v bwrap >/dev/null || echo "note: isolated grading needs bubblewrap (as root: apt-get install bubblewrap); see README, Grading"
 	@touch $@
 
 # Playwright only for the browser tests; Chromium itself comes from the system (.ci/run installs it).
 $(BROWSER_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,jax,browser]'
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -c "import jupyterlab.labapp, playwright.sync_api"
 	@touch $@
 
 setup: $(STAMP)
