@@ -74,8 +74,8 @@ def augmented(x: np.ndarray, y: np.ndarray, x_augmented: np.ndarray, y_augmented
 
 @exercise('03_mnist',
           'Today the two Conv2D layers have 32 and 64 filters: `filters=(32, 64)` in build_model.',
-          'Wider means more filters in each layer; the workshop doubled them.',
-          'A tuple of two whole numbers, each larger than today\'s: (64, 128).')
+          'Wider means more filters in each layer; half as many again is enough to see it.',
+          'A tuple of two whole numbers, each larger than today\'s: (48, 96).')
 def wider_filters(wider_filters: tuple[int, int], today: tuple[int, int] = (32, 64)) -> Verdict:
     """Wider: every Conv2D layer gets more filters than today's; not so many that training takes ages."""
     if (failed := missing(wider_filters=wider_filters)) is not None:
