@@ -1,5 +1,9 @@
 """LiteRT export and timing on a tiny model; FP16 underflow shares on known values."""
 
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -73,6 +77,37 @@ def test_gradients_of_a_training_step_cover_activations_and_weights(tiny):
     with pytest.raises(ValueError, match="compile the model first"):
         precision.gradients(keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2)]), images, np.zeros(20, int))
 
+
+JAX_GRADIENTS = """
+import sys
+import keras
+import numpy as np
+from dlicourse import precision
+data = np.load(sys.argv[2])
+np.savez(sys.argv[3], **precision.gradients(keras.models.load_model(sys.argv[1]), data["x"], data["y"]))
+"""
+
+
+def test_gradients_of_a_training_step_are_the_same_on_jax(tmp_path):
+    """09 measures FP16's losses on these gradients; on JAX they come from jax.grad, not a tape."""
+    pytest.importorskip("jax", reason="JAX is not installed here")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8, 8, 3)), layers.Conv2D(4, 3, activation="relu"), layers.MaxPooling2D(),
+                              layers.Flatten(), layers.Dense(2, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).uniform(0, 1, (6, 8, 8, 3)).astype(np.float32)
+    y = np.array([0, 1, 0, 1, 1, 0])
+    model.save(tmp_path / "model.keras")
+    np.savez(tmp_path / "data.npz", x=x, y=y)
+    paths = [str(tmp_path / name) for name in ("model.keras", "data.npz", "jax.npz")]
+    done = subprocess.run([sys.executable, "-c", JAX_GRADIENTS, *paths], env={**os.environ, "KERAS_BACKEND": "jax"},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    here, there = precision.gradients(model, x, y), np.load(tmp_path / "jax.npz")
+    for kind in ("activations", "weights"):
+        assert here[kind].size == there[kind].size > 0, kind
+        # float32 sums in another order: values of about 0.1 agree to 1e-7 (the weights' seven digits)
+        np.testing.assert_allclose(np.sort(there[kind]), np.sort(here[kind]), rtol=1e-3, atol=1e-6)
 
 def test_the_readme_recipe_for_an_int8_doggy_door(tiny, tmp_path):
     from PIL import Image
