@@ -7,8 +7,12 @@ The reference is 07_assessment's classifier trained as the workshop profile does
 epochs); the careless one the same network on 10% of the crops for one epoch. Both are trained here
 (fixed seeds) and handed in with solutions/submission.py. Writes grading.json and grading.md.
 Timings on a shared or busy machine are inflated: the load average is recorded beside them.
-`model_load_cpu_seconds` is what one fresh interpreter spends importing Keras and loading the model,
-and `rate_ceiling_per_minute` the most submissions a minute the machine's cores allow at that cost alone.
+`model_load_cpu_seconds` is what one fresh interpreter spends importing Keras and loading the model
+(what an unisolated submission pays); `warm_submission_cpu_seconds` what a child forked by the zygote,
+Keras already imported, spends loading the model and answering every image (what an isolated one
+pays); `rate_ceiling_per_minute` the most isolated submissions a minute the machine's cores allow at
+that cost. `zygote_start_seconds` is paid once per grading process, before the first submission; the
+trivial grades measure the whole grade of a submission that loads nothing, sandbox included.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import numpy as np
 
 from dlicourse import files, grading
 from dlicourse.environment import device_summary
+from dlicourse.grading import zygotes
 from dlicourse.grading.isolation import unavailable
 from dlicourse.paths import project_root
 
@@ -62,8 +67,10 @@ def _train(folder: Path, crops: int, epochs: int, saved: Path | None = None) -> 
 
 
 def _isolation_cost(folder: Path, runs: int = 5) -> dict[str, float]:
-    """Median seconds to grade a trivial submission on six images, isolated and not: the difference is
-    what the sandbox costs (bubblewrap, the cgroup, the copies, the clean end)."""
+    """Median seconds to grade a trivial submission on six images, isolated and not. Isolated, that is
+    the sandbox (bubblewrap, the cgroup, the copies, the clean end) and a warm child forked into it;
+    unisolated, a fresh interpreter: the difference is negative when the fork saves more than the
+    sandbox costs."""
     submission = folder / "trivial" / "submission.py"
     submission.parent.mkdir()
     submission.write_text(TRIVIAL)
@@ -94,10 +101,37 @@ def _model_load_cpu(model: Path, runs: int = 3) -> float:
     return round(statistics.median(spent), 2)
 
 
+def _warm_submission_cpu(model: Path, images: int, runs: int = 3) -> float:
+    """Median CPU seconds for a child forked from an interpreter that has imported Keras (as the zygote
+    forks each isolated submission) to load `model` and answer `images` images one at a time."""
+    import subprocess
+    import sys
+
+    code = f"""
+import os, resource, statistics
+import keras, numpy as np
+spent = []
+for _ in range({runs}):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if os.fork() == 0:
+        model = keras.models.load_model({str(model)!r})
+        for _ in range({images}):
+            model.predict_on_batch(np.zeros((1, 64, 64, 3), np.float32))
+        os._exit(0)
+    os.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+print(statistics.median(spent))
+"""
+    done = subprocess.run([sys.executable, "-I", "-B", "-c", code], check=True, capture_output=True, text=True,
+                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    return round(float(done.stdout.split()[-1]), 2)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="images in the hidden set")
-    parser.add_argument("--class-size", type=int, default=6, help="reference submissions graded at once for the rate")
+    parser.add_argument("--class-size", type=int, default=12, help="reference submissions graded at once for the rate")
     parser.add_argument("--out", default=str(project_root() / "benchmarks" / "results"))
     parser.add_argument("--models", metavar="DIR", help="reference.keras and careless.keras trained by this recipe "
                                                         "before (skips the training)")
@@ -105,6 +139,9 @@ def main() -> int:
     if (why := unavailable()) is not None:
         raise SystemExit(f"isolated grading is unavailable here: {why}")
     figures: dict[str, object] = {"device": device_summary(), "load_average_at_start": os.getloadavg()[0]}
+    started = time.perf_counter()
+    zygotes.shared()
+    figures["zygote_start_seconds"] = round(time.perf_counter() - started, 2)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         figures.update(_isolation_cost(folder))
@@ -112,7 +149,10 @@ def main() -> int:
         reference = _train(folder / "reference", 4000, 10, saved and saved / "reference.keras")
         careless = _train(folder / "careless", 400, 1, saved and saved / "careless.keras")
         figures["model_load_cpu_seconds"] = _model_load_cpu(reference.with_name("whale_model.keras"))
-        figures["rate_ceiling_per_minute"] = round(60 * (os.cpu_count() or 1) / figures["model_load_cpu_seconds"], 1)
+        figures["warm_submission_cpu_seconds"] = _warm_submission_cpu(reference.with_name("whale_model.keras"),
+                                                                      args.n)
+        figures["rate_ceiling_per_minute"] = round(
+            60 * (os.cpu_count() or 1) / figures["warm_submission_cpu_seconds"], 1)
         always = folder / "always" / "submission.py"
         always.parent.mkdir()
         always.write_text(TRIVIAL)

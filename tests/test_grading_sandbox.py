@@ -39,7 +39,8 @@ HOSTILE = {
         "        os.setsid()\n"
         "        time.sleep(60)\n"
         "    return 'whale'\n", "started a child process"),
-    "signals_the_grader": ("import os, signal\nos.kill(os.getppid(), signal.SIGTERM)\n",
+    # Isolated, its parent is outside its PID namespace (getppid() is 0): it goes for the first it sees.
+    "signals_the_grader": ("import os, signal\nos.kill(os.getppid() or 1, signal.SIGTERM)\n",
                            "tried to signal another process"),
     "writes_outside": ("open({outside!r}, 'w').write('pwned')\n", "tried to write outside its working directory"),
     "reads_the_graders_files": ("import os\nos.listdir({private!r})\n",  # isolated, the folder is not even there

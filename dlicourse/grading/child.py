@@ -1,7 +1,7 @@
 """The process that runs one untrusted submission for the grader (`dlicourse.grading`): the child.
 
-It is started as `python -I -B child.py CONFIG_JSON` in its work folder, inside the sandbox that
-`isolation` builds (or, with --unsafe-no-isolation, as a plain process). It limits
+It runs inside the sandbox that `isolation` builds, forked there warm by the grader's `zygote`, or,
+with --unsafe-no-isolation, as a plain process (`python -I -B child.py CONFIG_JSON`). It limits
 itself (CPU time, address space, file size, no core dumps), keeps the grader's pipes to itself,
 imports the submission once, then answers requests line by line: the grader writes
 `{"path": ...}` on stdin and reads `{"answer": ...}` from stdout. Everything the submission prints
@@ -168,7 +168,9 @@ def _fatal(err: BaseException) -> dict | None:
     return None
 
 
-def main(config_path: str) -> int:
+def main(config_path: str, die_with_parent: bool = True) -> int:
+    """Serve the submission named in the configuration. `die_with_parent` is for a child started on
+    its own; one forked by the zygote dies with its sandbox instead."""
     with open(config_path) as f:
         config = json.load(f)
     # The grader's pipes move to private descriptors; the submission's prints go to stderr.
@@ -179,7 +181,8 @@ def main(config_path: str) -> int:
     sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
     sys.stdout = sys.stderr
     sys.dont_write_bytecode = True  # no __pycache__ beside the submission or in the environment
-    _die_with_parent()
+    if die_with_parent:
+        _die_with_parent()
     _limit(config)
     requests = os.fdopen(proto_in, "r", encoding="utf-8", errors="replace")
     submission = config["submission"]

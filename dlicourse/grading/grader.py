@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlicourse.grading import isolation
+from dlicourse.grading import isolation, zygotes
 from dlicourse.grading.gradebook import Grade, score
 from dlicourse.grading.launch import remove_tree, write_images
 from dlicourse.grading.sandbox import DEFAULT_LIMITS, Limits, Session, Stop
@@ -41,7 +41,8 @@ def grade(submission: str | os.PathLike, test_set: TestSet, limits: Limits = DEF
         if not submission.is_file():
             raise Stop(f"{submission} does not exist")
         names = write_images(root / "images", test_set.images)
-        session = Session(submission, root, limits, threads, [*protected, data_dir()], isolated)
+        zygote = zygotes.shared() if isolated else None  # started once per grading process, before the clock
+        session = Session(submission, root, limits, threads, [*protected, data_dir()], zygote)
         result.isolation = session.isolation
         result.load_seconds = session.wait_loaded()
         order = np.random.default_rng(secrets.randbits(64)).permutation(len(names))

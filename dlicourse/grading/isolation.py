@@ -10,6 +10,11 @@ source are not there. `/proc` shows only its own processes, and the network only
 When the grader runs as root, the sandbox starts as root only long enough to switch, with `setpriv`,
 to an unprivileged user (nobody) with no capabilities, an empty bounding set and no_new_privs; a
 grader that is not root gets the same through an unprivileged user namespace.
+
+The sandbox's first process is a placeholder; the child that runs the submission is forked into it
+warm by the grader's `zygote`, which enters the placeholder's namespaces (and cgroup) and drops to
+the same user, with no capabilities and no_new_privs, before the child starts; the child checks that
+with the kernel (/proc/self/status) before the submission runs.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ IMAGES = "/grade/images"
 WORK = "/grade/work"
 SUBMISSION = "/grade/submission"
 COURSE = "/grade/course"
-CHILD = "/grade/child.py"
 CONFIG = "/grade/config.json"
 HOW_TO_ENABLE = ("install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) and allow unprivileged user "
                  "namespaces (sysctl kernel.unprivileged_userns_clone=1 and user.max_user_namespaces > 0), or run "
@@ -62,9 +66,9 @@ def _dirs_for(destination: str, made: set[str]) -> list[str]:
     return args
 
 
-def bwrap_command(python_args: list[str], binds: dict[str, str], env: dict[str, str], work_mb: int,
+def bwrap_command(program: list[str], binds: dict[str, str], env: dict[str, str], work_mb: int,
                   masks: list[str] = ()) -> list[str]:
-    """The `bwrap` command line that runs `python_args` (after the interpreter) in a fresh sandbox.
+    """The `bwrap` command line that runs `program` (a command and its arguments) in a fresh sandbox.
     `binds` maps sandbox paths to host paths, all mounted read-only; `masks` are sandbox folders
     hidden behind an empty read-only tmpfs."""
     bwrap = shutil.which("bwrap") or "bwrap"
@@ -89,14 +93,13 @@ def bwrap_command(python_args: list[str], binds: dict[str, str], env: dict[str, 
                                      "--chdir", WORK]
     for key, value in env.items():
         args += ["--setenv", key, value]
-    python = [sys.executable, "-I", "-B"]
     if is_root():
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--", shutil.which("setpriv") or "setpriv",
                  f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups", "--bounding-set=-all",
-                 "--inh-caps=-all", "--no-new-privs", *python]
+                 "--inh-caps=-all", "--no-new-privs"]
     else:
-        args += ["--", *python]
-    return args + python_args
+        args += ["--"]
+    return args + program
 
 
 @functools.cache
@@ -109,7 +112,8 @@ def unavailable() -> str | None:
         return f"isolated grading needs bubblewrap (bwrap), which is not installed: {HOW_TO_ENABLE}"
     if is_root() and shutil.which("setpriv") is None:
         return "isolated grading as root needs setpriv (util-linux) to drop to an unprivileged user"
-    probe = bwrap_command(["-c", "import os; print(os.getuid())"], {}, {"PATH": "/usr/bin:/bin"}, 16)
+    probe = bwrap_command([sys.executable, "-I", "-c", "import os; print(os.getuid())"], {},
+                          {"PATH": "/usr/bin:/bin"}, 16)
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as err:

@@ -17,12 +17,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 
 from dlicourse.grading import isolation, launch
 from dlicourse.grading.processes import is_alive, kill_everything, name
 from dlicourse.grading.protocol import PipeClosed, Pipes, ProtocolError, Timeout, clean
+
+if TYPE_CHECKING:
+    from dlicourse.grading.zygotes import Zygote
 
 _POLL_S = 0.05
 
@@ -52,6 +56,15 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+def _over(processes: list[psutil.Process], limit: int) -> bool:
+    """Whether these processes hold more than `limit` bytes. A child forked by the zygote shares the
+    zygote's pages (Keras, its backend) until it writes them; its RSS counts them, so past the limit its
+    own pages (USS, slower to read) decide."""
+    if sum(p.memory_info().rss for p in processes) <= limit:
+        return False
+    return sum(p.memory_full_info().uss for p in processes) > limit
+
+
 class Stop(Exception):
     """The submission cannot go on; the message is the reason shown to the learner."""
 
@@ -60,25 +73,29 @@ class Session:
     """One running submission: start it, wait for it, ask it, watch it, and end it with everything it made."""
 
     def __init__(self, submission: Path, root: Path, limits: Limits, threads: int | None,
-                 protected: Sequence[str | os.PathLike], isolated: bool = True) -> None:
+                 protected: Sequence[str | os.PathLike], zygote: Zygote | None) -> None:
+        """Start the submission: isolated, forked by `zygote` into a new sandbox, or (None) unsafely."""
         self.limits = limits
         self.deadline = time.monotonic() + limits.total_s
         self.token = secrets.token_hex(16)
-        self.isolated = isolated
-        self.images = isolation.IMAGES if isolated else str(root / "images")  # where the child sees them
+        self.isolated = zygote is not None
+        self.images = isolation.IMAGES if self.isolated else str(root / "images")  # where the child sees them
         child_limits = {"cpu_s": limits.cpu_s, "address_space_mb": limits.address_space_mb,
                         "file_size_mb": limits.file_size_mb}
         try:
-            started = launch.start(submission, root, child_limits, threads, isolated, self.token, limits.memory_mb,
+            started = launch.start(submission, root, child_limits, threads, zygote, self.token, limits.memory_mb,
                                    limits.processes, limits.disk_mb, protected)
         except launch.SubmissionError as err:
             raise Stop(str(err)) from None
         self.process, self.cgroup, self.isolation = started.process, started.cgroup, started.isolation
         self.pipes = Pipes(*started.fds)
         self.cleanup: list[str] = []
-        # psutil's handle remembers the start time: once the launcher is reaped, a new process with its
-        # pid is never mistaken for it.
-        self.handle = psutil.Process(self.process.pid)
+        # psutil's handles remember the start time: once a process is reaped, a new one with its pid is
+        # never mistaken for it. The child is below the sandbox's launcher, or below the zygote's joiner.
+        self.handles = [psutil.Process(self.process.pid)]
+        if started.joiner is not None:
+            with contextlib.suppress(psutil.Error):
+                self.handles.append(psutil.Process(started.joiner))
         self.seen: dict[int, psutil.Process] = {}
 
     def wait_loaded(self) -> float:
@@ -150,17 +167,33 @@ class Session:
         if self.cgroup is not None and self.cgroup.out_of_memory():
             raise Stop(f"used more than {self.limits.memory_mb} MiB of memory (the kernel's limit)")
         try:
-            tree = self.handle.children(recursive=True)
-            self.seen.update({p.pid: p for p in tree})
+            tree = self._tree()
             ours = [p for p in tree if p.name() not in ("bwrap", "sh")]
-            rss = sum(p.memory_info().rss for p in ours)
+            over = _over(ours, self.limits.memory_mb * 2**20)
         except psutil.Error:
             return  # it has just ended: the next read says how
-        expected = 1 if self.isolated else 0  # the child python, below bwrap; else the handle is the child
+        expected = 1 if self.isolated else 0  # the child python in the sandbox; else the handle is the child
         if watch_processes and len(ours) > expected:
-            raise Stop(f"started a child process ({clean(name(ours[-1]), 80)}); submissions must not start processes")
-        if rss > self.limits.memory_mb * 2**20:
+            raise Stop(f"started a child process ({self._name(ours[-1])}); submissions must not start processes")
+        if over:
             raise Stop(f"used more than {self.limits.memory_mb} MiB of memory")
+
+    def _name(self, process: psutil.Process) -> str:
+        """What the process runs, or, for a fork of the child (whose command line is the zygote's or
+        its own), that it is a copy of itself."""
+        with contextlib.suppress(psutil.Error):
+            if process.cmdline() == self.handles[-1].cmdline():
+                return "a copy of itself (fork)"
+        return clean(name(process), 80)
+
+    def _tree(self) -> list[psutil.Process]:
+        """Every process below the launcher and the joiner (the child and what it started), remembered."""
+        tree = []
+        for handle in self.handles:
+            with contextlib.suppress(psutil.Error):  # one that has ended has no children left
+                tree += handle.children(recursive=True)
+        self.seen.update({p.pid: p for p in tree})
+        return tree
 
     def _death_reason(self) -> str:
         try:
@@ -189,12 +222,11 @@ class Session:
         if graceful:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=1)
-        with contextlib.suppress(psutil.Error):
-            self.seen.update({p.pid: p for p in self.handle.children(recursive=True)})
+        self._tree()
         if self.isolated:
             self._end_sandbox()
         else:
-            kill_everything(self.handle, self.token, group=self.process.returncode is None)
+            kill_everything(self.handles[0], self.token, group=self.process.returncode is None)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)
         if self.process.returncode is None:
