@@ -1,7 +1,7 @@
 """Gradients with respect to a network's input or its feature maps, on whichever backend Keras runs.
 
 Keras 3 computes a model's output on TensorFlow, JAX or PyTorch, but each asks for a gradient its own
-way (a tape, `jax.grad`, autograd); `value_and_gradient` is the one place that knows them all. The
+way (a tape, `jax.grad`, autograd); `value_and_gradients` is the one place that knows them all. The
 maps of 08_what_the_network_sees need two more things that a plain `model(x)` call does not offer:
 running a plain stack of layers from one layer to another (Grad-CAM needs the score as a function of
 a conv layer's feature maps), and the class *score*, before the softmax squashes it.
@@ -17,31 +17,39 @@ import numpy as np
 from keras import ops
 
 
-def value_and_gradient(fn: Callable[[Any], Any], x: np.ndarray) -> tuple[float, np.ndarray]:
-    """`sum(fn(x))` and its gradient with respect to `x` (NumPy float32), through the active backend."""
-    x = np.asarray(x, np.float32)
+def value_and_gradients(fn: Callable[..., Any], arrays: Sequence[Any]) -> tuple[float, list[np.ndarray | None]]:
+    """`sum(fn(*arrays))` and its gradient with respect to each array (NumPy), through the active
+    backend; None (TensorFlow, PyTorch) or zeros (JAX) for an array the sum does not depend on."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
-        tensor = tf.convert_to_tensor(x)
+        tensors = [tf.convert_to_tensor(a) for a in arrays]
         with tf.GradientTape() as tape:
-            tape.watch(tensor)
-            total = ops.sum(fn(tensor))
-        return float(total), np.asarray(tape.gradient(total, tensor))
+            for tensor in tensors:
+                tape.watch(tensor)
+            total = ops.sum(fn(*tensors))
+        return float(total), [None if g is None else np.asarray(g) for g in tape.gradient(total, tensors)]
     if backend == "jax":
         import jax
 
-        total, grad = jax.value_and_grad(lambda v: ops.sum(fn(v)))(jax.numpy.asarray(x))
-        return float(total), np.asarray(grad)
+        total, grads = jax.value_and_grad(lambda *v: ops.sum(fn(*v)), argnums=tuple(range(len(arrays))))(
+            *(jax.numpy.asarray(a) for a in arrays))
+        return float(total), [np.asarray(g) for g in grads]
     if backend == "torch":
         import torch
 
-        tensor = torch.tensor(x, requires_grad=True)
-        total = ops.sum(fn(tensor))
+        tensors = [torch.tensor(np.asarray(a), requires_grad=True) for a in arrays]
+        total = ops.sum(fn(*tensors))
         total.backward()
-        return float(total.detach()), tensor.grad.detach().cpu().numpy()
+        return float(total.detach()), [None if t.grad is None else t.grad.detach().cpu().numpy() for t in tensors]
     raise NotImplementedError(f"gradients on the {backend!r} backend: use tensorflow, jax or torch")
+
+
+def value_and_gradient(fn: Callable[[Any], Any], x: np.ndarray) -> tuple[float, np.ndarray]:
+    """`sum(fn(x))` and its gradient with respect to `x` (NumPy float32)."""
+    total, (grad,) = value_and_gradients(fn, [np.asarray(x, np.float32)])
+    return total, grad
 
 
 def gradient(fn: Callable[[Any], Any], x: np.ndarray) -> np.ndarray:

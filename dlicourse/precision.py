@@ -19,8 +19,14 @@ def gradients(model, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     """The float32 gradients of one training step of a Sequential `model` (its compiled loss, averaged over
     the batch as `fit` does): `activations`, of each layer's output but the last; `weights`, of each
     trainable weight. Each as one flat array of the non-zero values (exact zeros, e.g. behind a ReLU that
-    is off, are zero in any precision). On TensorFlow or JAX, each asked in its own way."""
+    is off, are zero in any precision).
+
+    The loss is taken as a function of the weights' values (a stateless scope) and of a zero added to each
+    layer's output, whose gradient is that output's: so `gradients.value_and_gradients` asks it of any
+    backend, which differentiates functions of arrays, not layers' outputs."""
     import keras
+
+    from dlicourse.gradients import value_and_gradients
 
     if not isinstance(model, keras.Sequential):
         raise ValueError("gradients() follows a Sequential model layer by layer; got a " + type(model).__name__)
@@ -28,58 +34,30 @@ def gradients(model, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
         raise ValueError("compile the model first: its loss is the one differentiated")
     loss_fn = keras.losses.get(model.loss)
     x = np.asarray(x, np.float32)
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        found = _tensorflow_gradients(model, x, y, loss_fn)
-    elif backend == "jax":
-        found = _jax_gradients(model, x, y, loss_fn)
-    else:
-        raise NotImplementedError(f"gradients() on the {backend!r} backend: use tensorflow or jax")
-    n = len(model.layers) - 1
-
-    def flat(parts: list) -> np.ndarray:
-        values = np.concatenate([np.ravel(np.asarray(g)) for g in parts if g is not None]).astype(np.float32)
-        return values[values != 0]
-
-    return {"activations": flat(found[:n]), "weights": flat(found[n:])}
-
-
-def _tensorflow_gradients(model, x: np.ndarray, y: np.ndarray, loss_fn) -> list:
-    """Each layer's output but the last, then each trainable weight: a tape watches the outputs."""
-    import tensorflow as tf
-
-    with tf.GradientTape() as tape:
-        outputs, h = [], tf.convert_to_tensor(x)
-        for layer in model.layers:
-            h = layer(h, training=True)
-            tape.watch(h)
-            outputs.append(h)
-        loss = tf.reduce_mean(loss_fn(y, h))
-    return tape.gradient(loss, outputs[:-1] + list(model.trainable_weights))
-
-
-def _jax_gradients(model, x: np.ndarray, y: np.ndarray, loss_fn) -> list:
-    """The same on JAX, which differentiates functions, not tapes: the weights are passed in (a stateless
-    scope), and a zero added to each layer's output has that output's gradient."""
-    import jax
-    import jax.numpy as jnp
-    import keras
-
-    trainable = [v.value for v in model.trainable_variables]
+    trainable = model.trainable_variables
     frozen = [(v, v.value) for v in model.non_trainable_variables]
 
-    def forward(weights: list, shifts: list) -> tuple:
-        outputs, h = [], jnp.asarray(x)
-        with keras.StatelessScope(state_mapping=[*zip(model.trainable_variables, weights, strict=True), *frozen]):
+    def loss(*arrays):
+        weights, shifts = arrays[:len(trainable)], arrays[len(trainable):]
+        h = x
+        with keras.StatelessScope(state_mapping=[*zip(trainable, weights, strict=True), *frozen]):
             for i, layer in enumerate(model.layers):
                 h = layer(h, training=True)
                 h = h + shifts[i] if i < len(shifts) else h
-                outputs.append(h)
-            return jnp.mean(loss_fn(y, h)), outputs
+        return keras.ops.mean(loss_fn(y, h))
 
-    zeros = [jnp.zeros(h.shape, jnp.float32) for h in forward(trainable, [])[1][:-1]]
-    weights, outputs = jax.grad(lambda w, s: forward(w, s)[0], argnums=(0, 1))(trainable, zeros)
-    return [*outputs, *weights]
+    shapes, h = [], x
+    for layer in model.layers[:-1]:
+        h = layer(h, training=True)
+        shapes.append(tuple(h.shape))
+    weights = [np.asarray(v.value) for v in trainable]
+    _, found = value_and_gradients(loss, [*weights, *(np.zeros(s, np.float32) for s in shapes)])
+
+    def flat(parts: list) -> np.ndarray:
+        values = np.concatenate([np.ravel(g) for g in parts if g is not None]).astype(np.float32)
+        return values[values != 0]
+
+    return {"activations": flat(found[len(trainable):]), "weights": flat(found[:len(trainable)])}
 
 
 def lost_in_fp16(values: np.ndarray, scale: float = 1.0) -> float:
