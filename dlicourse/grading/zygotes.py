@@ -74,7 +74,9 @@ class Zygote:
             raise ZygoteError(f"the zygote took more than {timeout:g} s {what}") from None
         except OSError as err:
             raise ZygoteError(f"the zygote is gone ({err}){self._log_tail()}") from None
-        if not data:
+        if not data:  # its end of the socket closes as it exits: a moment before it can be reaped
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
             raise ZygoteError(f"the zygote ended (exit status {self.process.poll()}){self._log_tail()}")
         return json.loads(data)
 
