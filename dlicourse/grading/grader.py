@@ -40,8 +40,9 @@ def grade(submission: str | os.PathLike, test_set: TestSet, limits: Limits = DEF
     try:
         if not submission.is_file():
             raise Stop(f"{submission} does not exist")
+        zygote = zygotes.shared() if isolated else None
+        started = time.perf_counter()  # the zygote starts once per grading process: not this grade's time
         names = write_images(root / "images", test_set.images)
-        zygote = zygotes.shared() if isolated else None  # started once per grading process, before the clock
         session = Session(submission, root, limits, threads, [*protected, data_dir()], zygote)
         result.isolation = session.isolation
         result.load_seconds = session.wait_loaded()
