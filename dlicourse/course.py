@@ -10,14 +10,17 @@ from dlicourse import figures
 
 def start(output_dir: str | os.PathLike, seed: int = 0, profile: str = "workshop") -> Path:
     """Prepare a notebook run: make `output_dir`, clear old figures, fix seeds, say where it runs and with
-    which profile (the one whose settings and lesson targets this run uses)."""
+    which profile (the one whose settings and lesson targets this run uses). On JAX it also lets Keras
+    compile what it would run slowly (see `dlicourse.backends`)."""
     import keras
 
+    from dlicourse import backends
     from dlicourse.environment import device_summary
 
     out = Path(output_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     figures.begin(out)
+    backends.prepare()
     keras.utils.set_random_seed(seed)
     print(f"Keras {keras.__version__} on {keras.backend.backend()}: {device_summary()}")
     print(f"Profile {profile}; outputs go to {out}")
