@@ -1,14 +1,17 @@
-"""What the course changes in Keras on one backend, and why: two things Keras 3 does slowly on JAX on a CPU.
+"""What the course changes in Keras on one backend, and why: three things Keras 3 does slowly on JAX on a CPU.
+
+Milliseconds per training step are from `benchmarks/jax_step.py` (03's network: 289 as Keras ships, 77 after
+`prepare`, TensorFlow 68; 01's: 411, 187 and 150).
 
 - Keras compiles a model's training step with XLA only if every layer says it can be compiled. The image
   augmentation layers that warp with an affine transform (`RandomTranslation`, `RandomRotation`,
   `RandomZoom`, `RandomShear`, `RandomPerspective`) say they cannot, because TensorFlow's kernel for them
   has no XLA version. On JAX the same layers are plain `jax.numpy` and compile, but the flag made Keras run
-  every training step of 01's, 03's and 08's networks op by op from Python: 03's step took 300 ms, 145 ms
+  every training step of 01's, 03's and 08's networks op by op from Python: 03's step took 289 ms, 167
   compiled.
-- XLA's gradient of max pooling on a CPU (`select_and_scatter`) took 63 of those 145 ms for one 2x2 pool.
+- XLA's gradient of max pooling on a CPU (`select_and_scatter`) took 63 ms of those for 03's first pool.
   Pooling in non-overlapping windows (the course's `MaxPooling2D()`: strides equal to the window, valid
-  padding) is a reshape and a max, whose gradient XLA computes in 5 ms; the step took 61 ms (TensorFlow: 68).
+  padding) is a reshape and a max, whose gradient XLA computes in 5 ms; the step took 77 ms.
   The outputs are identical; the gradient differs only where a window holds two equal maxima (one takes
   it all, or they share it), which after a ReLU happens where the gradient is zero anyway.
 - Compiled, each new network is compiled afresh, 7 to 18 s on two busy cores, though a notebook builds
@@ -17,7 +20,7 @@
   the kernel's own, removed when it exits: JAX writes its entries in place, so a folder shared between
   processes could hand one a half-written entry.
 
-Both change how a step is computed, never what a model is, saves or learns; neither touches TensorFlow.
+Each changes how a step is computed, never what a model is, saves or learns; none touches TensorFlow.
 """
 
 from __future__ import annotations
