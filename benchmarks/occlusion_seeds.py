@@ -28,7 +28,7 @@ def shares(seeds: list[int]) -> list[dict]:
     """In a child process, whose backend is fixed at import."""
     import keras
     import numpy as np
-    from keras import layers
+    from louie_seeds import build_model, settings
 
     from dlicourse import attribution, backends
     from dlicourse.datasets import dogs
@@ -40,15 +40,7 @@ def shares(seeds: list[int]) -> list[dict]:
     rows = []
     for seed in seeds:
         keras.utils.set_random_seed(seed)
-        model = keras.Sequential([  # 01_louie's network and settings
-            keras.Input(shape=(128, 128, 3)), layers.Resizing(96, 96), layers.Rescaling(1 / 255),
-            layers.RandomFlip("horizontal"), layers.RandomTranslation(0.1, 0.1),
-            layers.Conv2D(32, 5, strides=2, activation="relu"), layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, padding="same", activation="relu"), layers.MaxPooling2D(),
-            layers.Conv2D(96, 3, padding="same", activation="relu"),
-            layers.Conv2D(96, 3, padding="same", activation="relu"), layers.MaxPooling2D(), layers.Flatten(),
-            layers.Dense(128, activation="relu"), layers.Dropout(0.5), layers.Dense(2, activation="softmax")])
-        model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy")
+        model = build_model(settings("workshop"), from_logits=False)  # 01_louie's own, as the notebook builds it
         model.fit(tiny.x, tiny.y, epochs=100, batch_size=32, verbose=0)
         maps = np.stack([occlusion_map(model, heldout.x[i], 0, 32, 16) for i in louie])
         share = attribution.on_mask_share(maps, heldout.mask[louie])

@@ -41,13 +41,15 @@ def prepare() -> list[str]:
 
     if keras.backend.backend() != "jax":
         return []
-    return _compile_affine_augmentations(keras) + _pool_by_reshaping() + _cache_compilations()
+    return _compile_affine_augmentations() + _pool_by_reshaping() + _cache_compilations()
 
 
-def _compile_affine_augmentations(keras: Any) -> list[str]:
+def _compile_affine_augmentations() -> list[str]:
+    from keras import layers
+
     changed = []
     for name in AFFINE_AUGMENTATIONS:
-        cls = getattr(keras.layers, name, None)
+        cls = getattr(layers, name, None)
         if cls is None or getattr(cls.__init__, "compiles_on_jax", False):
             continue
         cls.__init__ = _compiling(cls.__init__)
@@ -84,7 +86,7 @@ def _reshaping_max_pool(keras_max_pool: Any) -> Any:
 
         spatial = inputs.ndim - 2
         window, steps = _spatial(pool_size, spatial), _spatial(pool_size if strides is None else strides, spatial)
-        if padding.lower() != "valid" or window != steps or spatial < 1:
+        if padding.lower() != "valid" or window != steps:
             return keras_max_pool(inputs, pool_size, strides, padding, data_format)
         last = (data_format or config.image_data_format()) == "channels_last"
         sizes = inputs.shape[1:-1] if last else inputs.shape[2:]
