@@ -8,16 +8,19 @@ never overlap the held-out scenes' (`dlicourse.seeds`).
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 from dataclasses import asdict
 
 import numpy as np
 
 from dlicourse import seeds
+from dlicourse.datasets import _pool
 from dlicourse.datasets._cache import cached
 from dlicourse.datasets.folders import image_folder
 from dlicourse.datasets.labelled import LabelledImages
-from dlicourse.datasets.whales import CLASS_NAMES, NO_SHIFT, VERSION, WINDOW, Shift, make_scene
+from dlicourse.datasets.whales import CLASS_NAMES, NO_SHIFT, VERSION, WINDOW, Hard, Shift, make_scene
 
 
 def _cut(image: np.ndarray, cy: float, cx: float, window: int) -> np.ndarray | None:
@@ -71,24 +74,31 @@ def _crops_from_scene(rng: np.random.Generator, image: np.ndarray, mask: np.ndar
     return positives, negatives
 
 
+def _crop_scene(seed: int, index: int, size: int, shift: Shift) -> tuple[np.ndarray, np.ndarray, np.ndarray, Hard]:
+    """The `index`th training scene that crops are cut from: 6 x 8 windows, with 1 to 3 whales."""
+    whales = int(seeds.stream(seed, "crop scene whales", index).integers(1, 4))
+    return make_scene((seed, "crop scene", index), (6 * size, 8 * size), size, whales=whales, shift=shift)
+
+
 def _make_crops(n: int, seed: int, size: int, shift: Shift = NO_SHIFT) -> dict[str, np.ndarray]:
     rng = seeds.stream(seed, "crop sampling")
     want_neg = {k: int(round(f * (n - n // 2))) for k, f in NEGATIVE_KINDS.items()}
     want_neg["sea"] += (n - n // 2) - sum(want_neg.values())
     positives: list[np.ndarray] = []
     negatives: dict[str, list[np.ndarray]] = {k: [] for k in NEGATIVE_KINDS}
-    scene_shape = (6 * size, 8 * size)
-    index = 0
-    while len(positives) < n // 2 or any(len(negatives[k]) < want_neg[k] for k in NEGATIVE_KINDS):
-        image, mask, boxes, hard = make_scene((seed, "crop scene", index), scene_shape, size,
-                                              whales=int(rng.integers(1, 4)), shift=shift)
-        index += 1
-        pos, neg = _crops_from_scene(rng, image, mask, boxes, hard, size, per_face=5, offset=shift.offset)
-        positives += pos
-        for kind, crop in neg:
-            negatives[kind].append(crop)
-        if index > 20 * n:
-            raise RuntimeError("could not cut enough crops; this is a bug in the scene recipe")
+    # About 15 crops come from a scene: drawing them on several cores pays only for thousands of crops.
+    scenes = _pool.ordered(_crop_scene, ((seed, index, size, shift) for index in itertools.count()),
+                           _pool.workers(n // 15, 48 * size * size))
+    with contextlib.closing(scenes):  # stops the processes drawing scenes ahead
+        for index, (image, mask, boxes, hard) in enumerate(scenes):
+            if index > 20 * n:
+                raise RuntimeError("could not cut enough crops; this is a bug in the scene recipe")
+            pos, neg = _crops_from_scene(rng, image, mask, boxes, hard, size, per_face=5, offset=shift.offset)
+            positives += pos
+            for kind, crop in neg:
+                negatives[kind].append(crop)
+            if len(positives) >= n // 2 and all(len(negatives[k]) >= want_neg[k] for k in NEGATIVE_KINDS):
+                break
     x = positives[: n // 2] + [c for k in NEGATIVE_KINDS for c in negatives[k][: want_neg[k]]]
     kinds = ["face"] * (n // 2) + [k for k in NEGATIVE_KINDS for _ in range(want_neg[k])]
     order = rng.permutation(n)

@@ -21,10 +21,12 @@ import cv2
 import numpy as np
 
 from dlicourse import seeds
+from dlicourse.datasets import _pool
 from dlicourse.datasets._cache import cached
 from dlicourse.images import ImageError, is_image_file, load_image, resize
 
 SIZE = 128
+VERSION = 2  # 2: each slice from a stream of its own, so slices can be drawn in parallel
 _SCALE = 2  # draw at twice the size, then shrink: smooth edges, and a mask exact to the pixel
 
 
@@ -141,9 +143,13 @@ def _slice(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]
     return np.clip(np.round(img), 0, 255).astype(np.uint8), mask.astype(np.uint8)
 
 
+def _numbered_slice(seed: int, i: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    return _slice(seeds.stream(seed, "slice", i), size)
+
+
 def _make(n: int, size: int, seed: int) -> dict[str, np.ndarray]:
-    rng = seeds.stream(seed)
-    slices = [_slice(rng, size) for _ in range(n)]
+    workers = _pool.workers(n, (size * _SCALE) ** 2)  # drawn at twice the size
+    slices = list(_pool.ordered(_numbered_slice, ((seed, i, size) for i in range(n)), workers))
     return {"x": np.stack([s[0] for s in slices])[..., None], "masks": np.stack([s[1] for s in slices])[..., None]}
 
 
@@ -151,7 +157,7 @@ def cardiac_slices(n: int = 1000, size: int = SIZE, seed: int = 0) -> Segmentati
     """`n` MRI-like short-axis slices (size x size, gray) with left-ventricle masks, the same for a seed."""
     if n < 1 or size < 32:
         raise ValueError(f"need n >= 1 and size >= 32, got n={n}, size={size}")
-    arrays = cached("cardiac-slices", 1, {"n": n, "size": size, "seed": seed}, lambda: _make(n, size, seed))
+    arrays = cached("cardiac-slices", VERSION, {"n": n, "size": size, "seed": seed}, lambda: _make(n, size, seed))
     return Segmentation(arrays["x"], arrays["masks"], f"generated cardiac slices (seed {seed})")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlicourse import seeds
+from dlicourse.datasets import _pool
 from dlicourse.datasets._cache import cached
 from dlicourse.datasets.dogs.drawing import NEW_SCENES, SCENES, render_with_mask
 from dlicourse.datasets.dogs.identities import LOUIE, SEED, other_dog
@@ -46,16 +47,25 @@ def make_split(split: str, size: int = 128, seed: int = SEED, count: int | None 
     images = np.empty((count, size, size, 3), np.uint8)
     dog_masks = np.empty((count, size, size), bool)
     others = np.cumsum(labels) - 1  # the how-manieth other dog each photo shows
-    for i, label in enumerate(labels):
-        rng = seeds.stream(seed, split, i)
-        if label == 0:
-            dog = LOUIE
-        elif split == "tiny":
-            dog = other_dog(rng, lookalike=1.0 if others[i] < count // 4 else 0.0)
-        else:
-            dog = other_dog(rng)
-        images[i], dog_masks[i] = render_with_mask(dog, rng, size, scene=str(rng.choice(scenes)))
+    lookalike = [None if split != "tiny" else 1.0 if others[i] < count // 4 else 0.0 for i in range(count)]
+    drawn = _pool.ordered(_photo, ((seed, split, i, int(labels[i]), lookalike[i], size, scenes) for i in range(count)),
+                          _pool.workers(count, size * size))
+    for i, (image, mask) in enumerate(drawn):
+        images[i], dog_masks[i] = image, mask
     return {"x": images, "y": labels, **({"mask": dog_masks} if masks else {})}
+
+
+def _photo(seed: int, split: str, i: int, label: int, lookalike: float | None, size: int,
+           scenes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The split's `i`th photo and its dog mask, from a stream of its own."""
+    rng = seeds.stream(seed, split, i)
+    if label == 0:
+        dog = LOUIE
+    elif lookalike is not None:
+        dog = other_dog(rng, lookalike=lookalike)
+    else:
+        dog = other_dog(rng)
+    return render_with_mask(dog, rng, size, scene=str(rng.choice(scenes)))
 
 
 def louie_dataset(split: str, size: int = 128, seed: int = SEED, masks: bool = False) -> LabelledImages:

@@ -1,0 +1,46 @@
+"""Datasets drawn on several cores: the same bytes as in one process, and nothing left running or said."""
+
+import itertools
+import operator
+import warnings
+
+import numpy as np
+import pytest
+
+from dlicourse.datasets import _pool, crops, segmentation, whales
+from dlicourse.datasets.dogs import splits
+
+DRAWINGS = {
+    "whale crops": lambda: crops._make_crops(120, 5, 48),
+    "whale scenes": lambda: whales._make_scenes(3, 5, (192, 256), 48),
+    "cardiac slices": lambda: segmentation._make(12, 64, 5),
+    "dog photos": lambda: splits.make_split("tiny", 64, masks=True),
+}
+
+
+@pytest.mark.parametrize("name", DRAWINGS)
+def test_a_dataset_drawn_on_two_processes_is_the_one_drawn_in_one(name, monkeypatch):
+    monkeypatch.setattr(_pool, "cores", lambda: 1)
+    alone = DRAWINGS[name]()
+    monkeypatch.setattr(_pool, "cores", lambda: 2)
+    monkeypatch.setattr(_pool, "MIN_PIXELS", 0)
+    shared = DRAWINGS[name]()
+    assert alone.keys() == shared.keys()
+    for key in alone:
+        np.testing.assert_array_equal(alone[key], shared[key], err_msg=key)
+
+
+def test_an_endless_drawing_stops_when_its_reader_has_enough_and_says_nothing():
+    drawn = _pool.ordered(operator.mul, ((i, 3) for i in itertools.count()), processes=2)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert [v for _, v in zip(range(7), drawn, strict=False)] == [0, 3, 6, 9, 12, 15, 18]
+        drawn.close()
+    assert not said, [str(w.message) for w in said]
+
+
+def test_a_small_job_stays_in_one_process_and_a_big_one_uses_the_cores(monkeypatch):
+    monkeypatch.setattr(_pool, "cores", lambda: 16)
+    assert _pool.workers(400, 64 * 64) == 1  # the fast profile's crops: no process is started
+    assert _pool.workers(9000 // 15, 48 * 256 * 256) == 16  # the full profile's 256-pixel crops
+    assert _pool.workers(3, 10**8) == 3  # never more processes than items
