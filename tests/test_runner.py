@@ -158,15 +158,20 @@ def test_a_failing_cell_is_named_keeps_earlier_figures_and_has_its_exit_status(t
 
 
 @pytest.mark.slow
-def test_local_jobs_share_the_cores_between_kernels(tmp_path, monkeypatch):
-    """`--jobs 2`: two local worker processes, each kernel told to use half the cores."""
+def test_local_jobs_share_the_cores_between_kernels(tmp_path, monkeypatch, caplog):
+    """`--jobs 2`: two local worker processes, each kernel told to use half the cores, and none of Dask's
+    start-up lines among what the command says."""
+    import logging
     import os
 
+    caplog.set_level(logging.INFO)
     tiny_notebook(tmp_path, "\nimport os\nrecord('threads', int(os.environ['OMP_NUM_THREADS']))")
     monkeypatch.setenv("DLICOURSE_ROOT", str(tmp_path))
     results = runner.run(["01_tiny"], "fast", {"scale": [2.0, 3.0]}, tmp_path / "runs", jobs=2)
     assert [r.figures["doubled"] for r in results] == [4.0, 6.0]
     assert [r.figures["threads"] for r in results] == [max(1, os.cpu_count() // 2)] * 2
+    dask_info = [r.getMessage() for r in caplog.records if r.name.startswith("distributed") and r.levelno < logging.WARNING]
+    assert not dask_info, dask_info[:3]
 
 
 def test_a_table_with_a_lost_run_says_what_is_missing(tmp_path):

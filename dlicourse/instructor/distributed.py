@@ -12,6 +12,7 @@ task itself); a task lost twice comes back as `Missing`, named, so a table can s
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -167,6 +168,8 @@ def local_cluster(workers: int) -> Any:
     import dask
     from distributed import Client, LocalCluster
 
+    # `dlicourse` logs at INFO to say what runs; Dask's own INFO lines (scheduler, nannies, workers) are noise.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     with dask.config.set(LOCAL_CONFIG):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                                memory_limit=0, silence_logs=40)
