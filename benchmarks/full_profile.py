@@ -1,39 +1,59 @@
-"""The `full` profile measured: each lab's figures and wall time from a `dlicourse run --profile full` batch.
+"""The `full` profile measured: each lab's figures, status and wall time from `dlicourse run --profile full`.
 
-Runs nothing itself: it reads the batch's `metrics.json` and writes what was measured, with the machine
-it ran on, as JSON and Markdown. Labs that did not run are listed as not measured.
+Runs nothing itself: it reads what the batches left (each lab's executed notebook and `figures.json`), so a
+batch stopped at a time limit still counts for the labs that finished. It writes what was measured, with
+the machine it ran on, as `full_profile_<name>.json` and `.md`. Labs found in no batch are listed as not
+measured.
 
-    .venv/bin/dlicourse run 06 --profile full --runs-dir /tmp/bench/full
-    .venv/bin/python benchmarks/full_profile.py /tmp/bench/full/full --note "2-core CPU, shared"
+    .venv/bin/dlicourse run --profile full --runs-dir /tmp/bench/full
+    .venv/bin/python benchmarks/full_profile.py /tmp/bench/full/full --name gpu --note "one H200, JAX"
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
 from pathlib import Path
+from typing import Any
 
-from dlicourse import io, profiles, tables
+from dlicourse import files, tables
+from dlicourse.paths import solutions_dir
 
 RESULTS = Path(__file__).parent / "results"
 
 
+def lab_results(batch: Path) -> dict[str, dict[str, Any]]:
+    """{lab: {status, wall_seconds, figure: value, ...}} for each notebook the batch finished."""
+    found = {}
+    for notebook in sorted(batch.glob("*.ipynb")):
+        lab = notebook.name.removesuffix(".ipynb").removesuffix(".failed")
+        meta = json.loads(notebook.read_text()).get("metadata", {}).get("papermill", {})
+        figures = batch / lab / "figures.json"
+        found[lab] = {"status": "failed" if notebook.name.endswith(".failed.ipynb") else "lesson held",
+                      "wall_seconds": round(meta.get("duration") or 0.0, 1),
+                      **(json.loads(figures.read_text()) if figures.exists() else {})}
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("batch", type=Path, help="the batch's profile folder (holds metrics.json)")
+    parser.add_argument("batches", type=Path, nargs="+", help="the batches' profile folders (runs-dir/full)")
+    parser.add_argument("--name", required=True, help="what the machine is, for the file name: cpu, gpu, ...")
     parser.add_argument("--note", default="", help="the machine, and how it was used while measuring")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    measured = json.loads((args.batch / "metrics.json").read_text())
-    rows = [{"lab": lab, "figure": name, "value": value} for lab, figures in measured.items()
-            for name, value in figures.items()]
-    missing = sorted(set(profiles.notebook_tables("full")) - set(measured))
-    text = (f"# The full profile, measured\n\n{platform.machine()} CPU, Python {platform.python_version()}. "
+    measured: dict[str, dict[str, Any]] = {}
+    for batch in args.batches:
+        measured.update(lab_results(batch))
+    rows = [{"lab": lab, "figure": name, "value": round(value, 4) if isinstance(value, float) else value}
+            for lab, figures in sorted(measured.items()) for name, value in figures.items()]
+    missing = sorted({p.stem for p in solutions_dir().glob("*.ipynb")} - set(measured))
+    text = (f"# The full profile, measured ({args.name})\n\n"
             f"{args.note}\n\n" + tables.markdown(["lab", "figure", "value"], rows)
-            + f"\nNot measured with `full`: {', '.join(missing) or 'none'}; no GPU figures.\n")
-    io.write_json(args.out / "full_profile.json", {"note": args.note, "measured": measured, "not_measured": missing})
-    io.write_text(args.out / "full_profile.md", text)
+            + f"\nNot measured with `full` here: {', '.join(missing) or 'none'}.\n")
+    files.write_json(args.out / f"full_profile_{args.name}.json",
+                  {"note": args.note, "measured": measured, "not_measured": missing})
+    files.write_text(args.out / f"full_profile_{args.name}.md", text)
     print(text)
 
 
