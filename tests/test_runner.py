@@ -170,7 +170,8 @@ def test_local_jobs_share_the_cores_between_kernels(tmp_path, monkeypatch, caplo
     results = runner.run(["01_tiny"], "fast", {"scale": [2.0, 3.0]}, tmp_path / "runs", jobs=2)
     assert [r.figures["doubled"] for r in results] == [4.0, 6.0]
     assert [r.figures["threads"] for r in results] == [max(1, os.cpu_count() // 2)] * 2
-    dask_info = [r.getMessage() for r in caplog.records if r.name.startswith("distributed") and r.levelno < logging.WARNING]
+    dask_info = [r.getMessage() for r in caplog.records
+                 if r.name.startswith("distributed") and r.levelno < logging.WARNING]
     assert not dask_info, dask_info[:3]
 
 
