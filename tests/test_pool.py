@@ -30,8 +30,9 @@ def test_a_dataset_drawn_on_two_processes_is_the_one_drawn_in_one(name, monkeypa
         np.testing.assert_array_equal(alone[key], shared[key], err_msg=key)
 
 
-def test_an_endless_drawing_stops_when_its_reader_has_enough_and_says_nothing():
-    drawn = _pool.ordered(operator.mul, ((i, 3) for i in itertools.count()), processes=2)
+def test_an_endless_drawing_stops_when_its_reader_has_enough_and_says_nothing(monkeypatch):
+    monkeypatch.setattr(_pool, "cores", lambda: 2)
+    drawn = _pool.ordered(operator.mul, ((i, 3) for i in itertools.count()), 100, _pool.MIN_PIXELS)
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
         assert [v for _, v in zip(range(7), drawn, strict=False)] == [0, 3, 6, 9, 12, 15, 18]

@@ -12,8 +12,6 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-import joblib
-
 T = TypeVar("T")
 
 # Starting the worker processes costs about a second. The course's drawings take about half a microsecond
@@ -29,7 +27,7 @@ def cores() -> int:
 
 
 def workers(items: int, pixels_each: int) -> int:
-    """How many processes to draw `items` items of `pixels_each` pixels with: one for a small job."""
+    """How many processes draw `items` items of `pixels_each` pixels: one for a small job."""
     if items * pixels_each < MIN_PIXELS:
         return 1
     return max(1, min(cores(), items))
@@ -43,15 +41,20 @@ def _in_one_thread(draw: Callable[..., T], *args: Any) -> T:
     return draw(*args)
 
 
-def ordered(draw: Callable[..., T], args: Iterable[tuple[Any, ...]], processes: int) -> Iterator[T]:
-    """`draw(*a)` for each `a` in `args`, in order, drawn by `processes` processes a few items ahead.
+def ordered(draw: Callable[..., T], args: Iterable[tuple[Any, ...]], items: int, pixels_each: int) -> Iterator[T]:
+    """`draw(*a)` for each `a` in `args`, in order; about `items` items of `pixels_each` pixels each, drawn
+    by `workers(items, pixels_each)` processes a few items ahead.
 
-    `args` may be endless: the caller stops (and closes this generator) when it has what it needs, and the
-    items drawn ahead are dropped. joblib's worker processes are started once per Python process and kept
-    for the next call; unlike `multiprocessing`'s, they do not run the caller's script again."""
+    `args` may be endless (`items` is then an estimate): the caller stops (and closes this generator) when it
+    has what it needs, and the items drawn ahead are dropped. joblib's worker processes are started once per
+    Python process and kept for the next call; unlike `multiprocessing`'s, they do not run the caller's
+    script again. joblib is imported only then: most drawings are small, and `import dlicourse` stays quick."""
+    processes = workers(items, pixels_each)
     if processes <= 1:
         yield from (draw(*a) for a in args)
         return
+    import joblib
+
     with joblib.parallel_config(backend="loky", inner_max_num_threads=1):
         parallel = joblib.Parallel(n_jobs=processes, return_as="generator", pre_dispatch=f"{2 * processes}")
     results = parallel(joblib.delayed(_in_one_thread)(draw, *a) for a in args)

@@ -88,7 +88,7 @@ def _make_crops(n: int, seed: int, size: int, shift: Shift = NO_SHIFT) -> dict[s
     negatives: dict[str, list[np.ndarray]] = {k: [] for k in NEGATIVE_KINDS}
     # About 15 crops come from a scene: drawing them on several cores pays only for thousands of crops.
     scenes = _pool.ordered(_crop_scene, ((seed, index, size, shift) for index in itertools.count()),
-                           _pool.workers(n // 15, 48 * size * size))
+                           n // 15, 48 * size * size)
     with contextlib.closing(scenes):  # stops the processes drawing scenes ahead
         for index, (image, mask, boxes, hard) in enumerate(scenes):
             if index > 20 * n:

@@ -83,8 +83,9 @@ def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float
     return noise / (noise.std() + 1e-9)
 
 
-def _slice(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """One gray slice (size, size) uint8 and its left-ventricle mask (size, size) uint8."""
+def _slice(seed: int, i: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Slice `i` of `seed`, from a stream of its own: gray (size, size) uint8 and its left-ventricle mask."""
+    rng = seeds.stream(seed, "slice", i)
     n = size * _SCALE
     s = n / 256  # geometry below is written for a 256-pixel drawing
     img = np.full((n, n), 8.0)
@@ -143,13 +144,8 @@ def _slice(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]
     return np.clip(np.round(img), 0, 255).astype(np.uint8), mask.astype(np.uint8)
 
 
-def _numbered_slice(seed: int, i: int, size: int) -> tuple[np.ndarray, np.ndarray]:
-    return _slice(seeds.stream(seed, "slice", i), size)
-
-
 def _make(n: int, size: int, seed: int) -> dict[str, np.ndarray]:
-    workers = _pool.workers(n, (size * _SCALE) ** 2)  # drawn at twice the size
-    slices = list(_pool.ordered(_numbered_slice, ((seed, i, size) for i in range(n)), workers))
+    slices = list(_pool.ordered(_slice, ((seed, i, size) for i in range(n)), n, (size * _SCALE) ** 2))
     return {"x": np.stack([s[0] for s in slices])[..., None], "masks": np.stack([s[1] for s in slices])[..., None]}
 
 

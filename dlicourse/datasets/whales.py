@@ -528,8 +528,7 @@ def make_scene(seed: int | tuple[int | str, ...], size: tuple[int, int] = SCENE_
 
 def _make_scenes(n: int, seed: int, size: tuple[int, int], window: int) -> dict[str, np.ndarray]:
     images, masks, boxes, owners = [], [], [], []
-    drawn = _pool.ordered(make_scene, (((seed, "scene", i), size, window) for i in range(n)),
-                          _pool.workers(n, size[0] * size[1]))
+    drawn = _pool.ordered(make_scene, (((seed, "scene", i), size, window) for i in range(n)), n, size[0] * size[1])
     for i, (image, mask, b, _) in enumerate(drawn):
         images.append(image)
         masks.append(mask)

@@ -49,7 +49,7 @@ def make_split(split: str, size: int = 128, seed: int = SEED, count: int | None 
     others = np.cumsum(labels) - 1  # the how-manieth other dog each photo shows
     lookalike = [None if split != "tiny" else 1.0 if others[i] < count // 4 else 0.0 for i in range(count)]
     drawn = _pool.ordered(_photo, ((seed, split, i, int(labels[i]), lookalike[i], size, scenes) for i in range(count)),
-                          _pool.workers(count, size * size))
+                          count, size * size)
     for i, (image, mask) in enumerate(drawn):
         images[i], dog_masks[i] = image, mask
     return {"x": images, "y": labels, **({"mask": dog_masks} if masks else {})}
