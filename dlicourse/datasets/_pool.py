@@ -7,9 +7,11 @@ thousands of 256-pixel crops would otherwise keep one core busy for many minutes
 
 from __future__ import annotations
 
+import collections
+import itertools
 import os
-import warnings
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -17,6 +19,9 @@ T = TypeVar("T")
 # Starting the worker processes costs about a second. The course's drawings take about half a microsecond
 # a pixel, so a job of fewer pixels than this (3 seconds or less) stays in one process.
 MIN_PIXELS = 5_000_000
+
+# What limits the thread pools of the libraries a drawing may use (OpenMP, BLAS) in each worker process.
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
 def cores() -> int:
@@ -43,26 +48,32 @@ def _in_one_thread(draw: Callable[..., T], *args: Any) -> T:
 
 def ordered(draw: Callable[..., T], args: Iterable[tuple[Any, ...]], items: int, pixels_each: int) -> Iterator[T]:
     """`draw(*a)` for each `a` in `args`, in order; about `items` items of `pixels_each` pixels each, drawn
-    by `workers(items, pixels_each)` processes a few items ahead.
+    by `workers(items, pixels_each)` processes at most twice as many items ahead.
 
     `args` may be endless (`items` is then an estimate): the caller stops (and closes this generator) when it
-    has what it needs, and the items drawn ahead are dropped. joblib's worker processes are started once per
-    Python process and kept for the next call; unlike `multiprocessing`'s, they do not run the caller's
-    script again. joblib is imported only then: most drawings are small, and `import dlicourse` stays quick."""
+    has what it needs; the items not yet started are cancelled, those started are dropped. loky's reusable
+    worker processes stay for the next call (a minute idle); unlike `multiprocessing`'s, they do not run the
+    caller's script again. Futures are cancelled one by one, not by aborting a joblib.Parallel: the abort kills
+    the workers, and loky's manager thread then raced it with a KeyError traceback on stderr. loky (joblib's)
+    is imported only here: most drawings are small, and `import dlicourse` stays quick."""
     processes = workers(items, pixels_each)
     if processes <= 1:
         yield from (draw(*a) for a in args)
         return
-    import joblib
+    from joblib.externals.loky import get_reusable_executor
 
-    with joblib.parallel_config(backend="loky", inner_max_num_threads=1):
-        parallel = joblib.Parallel(n_jobs=processes, return_as="generator", pre_dispatch=f"{2 * processes}")
-    results = parallel(joblib.delayed(_in_one_thread)(draw, *a) for a in args)
+    executor = get_reusable_executor(max_workers=processes, timeout=60, env=ONE_THREAD)
+    pending = iter(args)
+
+    def submit(count: int) -> Iterator[Future]:
+        return (executor.submit(_in_one_thread, draw, *a) for a in itertools.islice(pending, count))
+
+    ahead = collections.deque(submit(2 * processes))
     try:
-        for result in results:  # noqa: UP028 - `yield from` would close `results` before the filter below
+        while ahead:
+            result = ahead.popleft().result()
+            ahead.extend(submit(1))
             yield result
     finally:
-        with warnings.catch_warnings():  # joblib warns that the items drawn ahead were dropped: as meant
-            warnings.filterwarnings("ignore", r"[0-9]+ tasks (which were still being processed|have been succ)",
-                                    UserWarning)
-            results.close()
+        for future in ahead:
+            future.cancel()
