@@ -7,6 +7,13 @@ import shutil
 import subprocess
 
 
+def thread_limits(threads: int) -> dict[str, str]:
+    """The environment that holds a process (and the kernels it starts) to `threads` threads of compute:
+    OpenMP, BLAS and TensorFlow each size their pools by the cores, not by what the process was given."""
+    names = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    return {name: str(threads) for name in names} | {"TF_NUM_INTEROP_THREADS": "1" if threads == 1 else "2"}
+
+
 def _nvidia_memory() -> list[str]:
     """`name, memory` of each NVIDIA GPU as the driver reports it; the backends do not all tell memory."""
     smi = shutil.which("nvidia-smi")

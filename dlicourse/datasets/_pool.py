@@ -20,9 +20,6 @@ T = TypeVar("T")
 # a pixel, so a job of fewer pixels than this (3 seconds or less) stays in one process.
 MIN_PIXELS = 5_000_000
 
-# What limits the thread pools of the libraries a drawing may use (OpenMP, BLAS) in each worker process.
-ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-
 
 def cores() -> int:
     """The cores this process may run on. All of them, also where `dlicourse run --jobs` gives each kernel a
@@ -62,7 +59,9 @@ def ordered(draw: Callable[..., T], args: Iterable[tuple[Any, ...]], items: int,
         return
     from joblib.externals.loky import get_reusable_executor
 
-    executor = get_reusable_executor(max_workers=processes, timeout=60, env=ONE_THREAD)
+    from dlicourse.environment import thread_limits
+
+    executor = get_reusable_executor(max_workers=processes, timeout=60, env=thread_limits(1))
     pending = iter(args)
 
     def submit(count: int) -> Iterator[Future]:

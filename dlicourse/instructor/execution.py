@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dlicourse import figures
+from dlicourse.environment import thread_limits
 from dlicourse.instructor.quiet import NOISE, quiet_stderr
 from dlicourse.lessons import BATCH_ENV
 
@@ -61,9 +62,7 @@ class Outcome:
 def limit_threads(threads: int | None) -> None:
     """Give kernels started from this process `threads` cores' worth of threads (they inherit the env)."""
     if threads:
-        for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            os.environ[name] = str(threads)
-        os.environ["TF_NUM_INTEROP_THREADS"] = "1" if threads == 1 else "2"
+        os.environ.update(thread_limits(threads))
 
 
 def execute_task(task: NotebookTask, shared: object = None) -> Outcome:
