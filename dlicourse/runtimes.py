@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io as io_module
+import itertools
 import os
 import tempfile
 import time
@@ -62,11 +63,23 @@ def export(model, path: str | os.PathLike, precision: str = "float32",
     `float16` stores the weights in half precision (the runtime computes in float32 on a CPU); `int8`
     stores weights and activations as 8-bit integers, with each activation's range measured on the images
     that `representative()` yields (a list holding one float32 batch per call): the calibration set.
+    On a backend other than TensorFlow the model is converted by Keras on TensorFlow in a child process
+    (see `_convert_elsewhere`).
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
     if (precision == "int8") != (representative is not None):
         raise ValueError("int8 needs a representative() function of calibration images, and only int8 uses one")
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        files.write_bytes(path, _convert(model, precision, representative))
+    else:
+        _convert_elsewhere(model, path, precision, representative)
+    return Path(path)
+
+
+def _convert(model, precision: str, representative: Callable[[], Iterable[list[np.ndarray]]] | None) -> bytes:
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
@@ -78,9 +91,55 @@ def export(model, path: str | os.PathLike, precision: str = "float32",
         converter.representative_dataset = representative
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     with _silenced():
-        data = converter.convert()
-    files.write_bytes(path, data)
-    return Path(path)
+        return converter.convert()
+
+
+def _convert_elsewhere(model, path: str | os.PathLike, precision: str,
+                       representative: Callable[[], Iterable[list[np.ndarray]]] | None) -> None:
+    """Convert a model of another backend as Keras on TensorFlow would: saved, then loaded in a child process.
+
+    LiteRT's converter reads TensorFlow graphs. Keras on JAX hands it its program through jax2tf, where
+    each bias add, ReLU and softmax step is an op of its own: int8 gives each its own range, and the start
+    value of softmax's maximum (-inf) takes a range so wide that every answer comes out the same (09's int8
+    file scored 0.50 on JAX, its float32 file 0.93). The saved model is the same on every backend, and so
+    is the file converted from it."""
+    import subprocess
+    import sys
+
+    from dlicourse.saving import save_model
+
+    with tempfile.TemporaryDirectory(prefix="dlicourse-litert-") as scratch:
+        saved = save_model(model, Path(scratch) / "model.keras")
+        calibration = Path(scratch) / "calibration.npz"
+        if representative is not None:
+            batches = {f"{i}_{j}": np.asarray(part, np.float32)
+                       for i, batch in enumerate(representative()) for j, part in enumerate(batch)}
+            np.savez(calibration, **batches)
+        child = subprocess.run(
+            [sys.executable, "-m", "dlicourse.runtimes", str(saved), str(path), precision,
+             str(calibration) if representative is not None else ""],
+            env=os.environ | {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"},
+            capture_output=True, text=True)
+    if child.returncode != 0:
+        why = child.stderr.strip()[-1500:] or f"exit status {child.returncode}"
+        raise RuntimeError(f"converting the model in Keras on TensorFlow for LiteRT failed: {why}")
+
+
+def _main(saved: str, path: str, precision: str, calibration: str) -> None:
+    """The child of `_convert_elsewhere`: load the saved model on TensorFlow and write its LiteRT file."""
+    import keras
+
+    model = keras.saving.load_model(saved, compile=False)
+    representative = None
+    if calibration:
+        with np.load(calibration) as stored:  # keys "batch_part", in the order representative() gave them
+            keys = sorted(stored.files, key=lambda key: tuple(int(n) for n in key.split("_")))
+            batches = [[stored[key] for key in batch]
+                       for _, batch in itertools.groupby(keys, key=lambda key: key.split("_")[0])]
+
+        def representative() -> Iterator[list[np.ndarray]]:
+            yield from batches
+    files.write_bytes(path, _convert(model, precision, representative))
 
 
 class LiteModel:
@@ -130,3 +189,12 @@ def median_seconds(call: Callable[[np.ndarray], object], batch: np.ndarray, repe
         call(batch)
         seconds.append(time.perf_counter() - began)
     return float(np.median(seconds))
+
+
+if __name__ == "__main__":
+    import sys
+
+    try:
+        _main(*sys.argv[1:5])
+    except Exception as err:  # one line for the parent to raise, not a child's traceback
+        sys.exit(f"{type(err).__name__}: {err}")

@@ -109,6 +109,35 @@ def test_gradients_of_a_training_step_are_the_same_on_jax(tmp_path):
         # float32 sums in another order: values of about 0.1 agree to 1e-7 (the weights' seven digits)
         np.testing.assert_allclose(np.sort(there[kind]), np.sort(here[kind]), rtol=1e-3, atol=1e-6)
 
+
+JAX_INT8 = """
+import sys
+import keras
+import numpy as np
+from keras import layers
+from dlicourse import runtimes
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input((12, 12, 3)), layers.Rescaling(1 / 255), layers.Conv2D(8, 3, activation="relu"),
+                          layers.Flatten(), layers.Dense(16, activation="relu"), layers.Dense(2, activation="softmax")])
+kernel, bias = model.layers[-1].get_weights()
+model.layers[-1].set_weights([kernel * 20, bias])  # answers spread over (0, 1), not all near 0.5
+images = np.random.default_rng(0).integers(0, 256, (40, 12, 12, 3)).astype("float32")
+path = runtimes.export(model, sys.argv[1], "int8", lambda: ([image[None]] for image in images))
+np.savez(sys.argv[2], keras=model.predict(images, verbose=0), int8=runtimes.LiteModel(path).predict(images))
+"""
+
+
+def test_int8_answers_like_keras_on_jax_too(tmp_path):
+    """On JAX the converter was handed jax2tf's graph, whose int8 file gave every image the same answer."""
+    pytest.importorskip("jax", reason="JAX is not installed here")
+    done = subprocess.run([sys.executable, "-c", JAX_INT8, str(tmp_path / "m.tflite"), str(tmp_path / "out.npz")],
+                          env={**os.environ, "KERAS_BACKEND": "jax"}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    answers = np.load(tmp_path / "out.npz")
+    assert answers["keras"][:, 0].std() > 0.1
+    assert np.abs(answers["int8"] - answers["keras"]).max() < 0.05
+
+
 def test_the_readme_recipe_for_an_int8_doggy_door(tiny, tmp_path):
     from PIL import Image
 
