@@ -18,7 +18,8 @@ Milliseconds per training step are from `benchmarks/jax_step.py` (03's network: 
   the same one many times (03: eight, four of them in its learning-rate sweep). JAX's compilation cache
   finds the same program again whatever its layers are called (1 s instead of 7). It lives in a folder of
   the kernel's own, removed when it exits: JAX writes its entries in place, so a folder shared between
-  processes could hand one a half-written entry.
+  processes could hand one a half-written entry. On some CPUs XLA logs an error line for each entry it
+  reads back, then uses it; those lines are dropped (see `dlicourse.quiet.XLA_CACHE_COMPLAINT`).
 
 Each changes how a step is computed, never what a model is, saves or learns; none touches TensorFlow.
 """
@@ -31,6 +32,8 @@ import math
 import shutil
 import tempfile
 from typing import Any
+
+from dlicourse import quiet
 
 AFFINE_AUGMENTATIONS = ("RandomTranslation", "RandomRotation", "RandomZoom", "RandomShear", "RandomPerspective")
 
@@ -115,6 +118,7 @@ def _cache_compilations() -> list[str]:
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     jax.config.update("jax_compilation_cache_dir", folder)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    quiet.drop_from_stderr(quiet.XLA_CACHE_COMPLAINT)
     return ["compilation_cache"]
 
 

@@ -1,7 +1,7 @@
-"""Silence the lines that TensorFlow and Jupyter kernels write straight to the terminal.
+"""Silence the lines that TensorFlow, XLA and Jupyter kernels write straight to file descriptor 2.
 
-They come before TensorFlow reads its log level, so no setting stops them; they would repeat for every
-notebook of a batch run and open every `dlicourse doctor` report.
+They come from C++ or before TensorFlow reads its log level, so no setting stops them; they would repeat
+for every notebook of a batch run, open every `dlicourse doctor` report, or fill a lab's outputs.
 """
 
 from __future__ import annotations
@@ -11,16 +11,23 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 NOISE = re.compile(
     r"^\s*(WARNING: All log messages before absl::InitializeLog|[IW]\d{4} [\d:.]+\s+\d+ \w+\.cc:\d+\]"
-    r"|\[IPKernelApp\] WARNING \| Kernel is running over TCP|<Figure size \d+x\d+ with \d+ Axes>)")
+    r"|\[IPKernelApp\] WARNING \| Kernel is running over TCP|<Figure size [\d.]+x[\d.]+ with \d+ Axes>)")
+
+# jaxlib 0.9 and 0.10 on some x86 CPUs (those LLVM tunes with +prefer-no-gather) log this at error level for
+# every entry read back from JAX's compilation cache, then use the entry all the same: the feature it names
+# is a tuning preference, not an instruction (openxla/xla#44565, jax-ml/jax#38445).
+XLA_CACHE_COMPLAINT = re.compile(r"^E\d{4} [\d:.]+\s+\d+ cpu_aot_loader\.cc:\d+\] Loading XLA:CPU AOT result\.")
+
+_dropping: set[str] = set()
 
 
-@contextlib.contextmanager
-def quiet_stderr() -> Iterator[None]:
-    """Drop the NOISE lines that kernels write straight to file descriptor 2; pass everything else."""
+def _filter_stderr(drop: re.Pattern[str]) -> Callable[[], None]:
+    """Put a pipe on file descriptor 2 whose reader passes on every line that `drop` does not match to
+    where descriptor 2 went before; return what puts that back."""
     sys.stderr.flush()
     saved = os.dup(2)
     read_end, write_end = os.pipe()
@@ -30,15 +37,35 @@ def quiet_stderr() -> Iterator[None]:
     def pump() -> None:
         with os.fdopen(read_end, "rb") as pipe:
             for line in pipe:
-                if not NOISE.match(line.decode(errors="replace")):
+                if not drop.match(line.decode(errors="replace")):
                     os.write(saved, line)
 
-    thread = threading.Thread(target=pump, daemon=True)
+    thread = threading.Thread(target=pump, daemon=True, name="dlicourse-stderr-filter")
     thread.start()
-    try:
-        yield
-    finally:
+
+    def restore() -> None:
         sys.stderr.flush()
         os.dup2(saved, 2)  # closes the pipe's last write end, so the pump sees its end
         thread.join(timeout=5)
         os.close(saved)
+
+    return restore
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Drop the NOISE lines that kernels write straight to file descriptor 2; pass everything else."""
+    restore = _filter_stderr(NOISE)
+    try:
+        yield
+    finally:
+        restore()
+
+
+def drop_from_stderr(drop: re.Pattern[str]) -> None:
+    """Drop the lines `drop` matches from this process's file descriptor 2 for the rest of its life: in a
+    kernel, before they reach the notebook (ipykernel reads descriptor 2 through a pipe of its own, which
+    the filter writes to). Once per pattern."""
+    if drop.pattern not in _dropping:
+        _dropping.add(drop.pattern)
+        _filter_stderr(drop)

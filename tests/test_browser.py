@@ -22,7 +22,7 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from dlicourse.instructor import profiles
-from dlicourse.instructor.quiet import NOISE
+from dlicourse.quiet import NOISE
 
 pytestmark = pytest.mark.browser
 

@@ -58,3 +58,11 @@ def test_progress_bars_become_one_line_each():
         if out.filter(record):
             shown += record.getMessage().splitlines()
     assert shown == ["[03_mnist] 3/3 ━━━ - loss: 0.5", "[03_mnist] Epoch 2/2"]
+
+
+def test_a_figure_left_unshown_is_not_logged():
+    """A cell ending in a figure prints its repr in a batch run: noise in the log, whatever the size's digits."""
+    out = execution._CellOutput("08_what_the_network_sees")
+    for text in ["<Figure size 1320x126.5 with 12 Axes>\n", "<Figure size 640x480 with 1 Axes>\n"]:
+        assert not out.filter(logging.LogRecord("papermill", logging.INFO, "", 0, text, None, None))
+    assert out.filter(logging.LogRecord("papermill", logging.INFO, "", 0, "accuracy = 0.93\n", None, None))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dlicourse.instructor.quiet import quiet_stderr
+from dlicourse.quiet import quiet_stderr
 from dlicourse.readiness import Finding, check_machine
 
 

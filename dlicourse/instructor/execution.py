@@ -22,8 +22,8 @@ from typing import Any
 
 from dlicourse import figures
 from dlicourse.environment import thread_limits
-from dlicourse.instructor.quiet import NOISE, quiet_stderr
 from dlicourse.lessons import BATCH_ENV
+from dlicourse.quiet import NOISE, quiet_stderr
 
 # How a run ended. A missed lesson is a result; the last four are failures, each with its exit status.
 OK, LESSON_HELD, LESSON_MISSED = "ok", "lesson held", "lesson missed"
