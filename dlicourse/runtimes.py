@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import io as io_module
-import itertools
 import os
+import pickle
 import tempfile
 import time
 import warnings
@@ -110,16 +110,14 @@ def _convert_elsewhere(model, path: str | os.PathLike, precision: str,
 
     with tempfile.TemporaryDirectory(prefix="dlicourse-litert-") as scratch:
         saved = save_model(model, Path(scratch) / "model.keras")
-        calibration = Path(scratch) / "calibration.npz"
+        calibration = Path(scratch) / "calibration.pickle"
         if representative is not None:
-            batches = {f"{i}_{j}": np.asarray(part, np.float32)
-                       for i, batch in enumerate(representative()) for j, part in enumerate(batch)}
-            np.savez(calibration, **batches)
+            calibration.write_bytes(pickle.dumps([[np.asarray(part, np.float32) for part in batch]
+                                                  for batch in representative()]))
         child = subprocess.run(
             [sys.executable, "-m", "dlicourse.runtimes", str(saved), str(path), precision,
              str(calibration) if representative is not None else ""],
-            env=os.environ | {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"},
-            capture_output=True, text=True)
+            env=os.environ | {"KERAS_BACKEND": "tensorflow"}, capture_output=True, text=True)
     if child.returncode != 0:
         why = child.stderr.strip()[-1500:] or f"exit status {child.returncode}"
         raise RuntimeError(f"converting the model in Keras on TensorFlow for LiteRT failed: {why}")
@@ -130,16 +128,8 @@ def _main(saved: str, path: str, precision: str, calibration: str) -> None:
     import keras
 
     model = keras.saving.load_model(saved, compile=False)
-    representative = None
-    if calibration:
-        with np.load(calibration) as stored:  # keys "batch_part", in the order representative() gave them
-            keys = sorted(stored.files, key=lambda key: tuple(int(n) for n in key.split("_")))
-            batches = [[stored[key] for key in batch]
-                       for _, batch in itertools.groupby(keys, key=lambda key: key.split("_")[0])]
-
-        def representative() -> Iterator[list[np.ndarray]]:
-            yield from batches
-    files.write_bytes(path, _convert(model, precision, representative))
+    batches = pickle.loads(Path(calibration).read_bytes()) if calibration else None  # the parent's own file
+    files.write_bytes(path, _convert(model, precision, (lambda: iter(batches)) if batches is not None else None))
 
 
 class LiteModel:
