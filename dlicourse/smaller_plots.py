@@ -86,7 +86,8 @@ def sparsity_curve(sparsities: Sequence[float], without: Sequence[float], finetu
     left.set(ylabel="validation accuracy", ylim=(0.4, 1.0), title="accuracy against sparsity")
     left.legend(fontsize=8, loc="lower left")
     spread = max(3 * budget, dense_accuracy - min(finetuned) + budget)
-    middle.set(ylabel="validation accuracy", ylim=(dense_accuracy - spread, min(1.0, dense_accuracy + budget)),
+    top = min(1.0, max(dense_accuracy, *finetuned) + budget)  # fine-tuning may beat the dense model
+    middle.set(ylabel="validation accuracy", ylim=(dense_accuracy - spread, top),
                title="fine-tuned, close up: inside the band is within budget")
     for x, v in zip(percent, finetuned, strict=True):
         middle.annotate(f"{v:.3f}", (x, v), textcoords="offset points", xytext=(0, -13), ha="center", fontsize=8)
