@@ -6,12 +6,23 @@ import os
 import shutil
 import subprocess
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+# What else changes the arithmetic of a run without changing its code: oneDNN's kernels (on by default in
+# TensorFlow on x86) and XLA's options. Another CPU changes it the same way, which is why lessons are measured
+# with these varied (benchmarks/robustness.py).
+ARITHMETIC_VARIABLES = ("TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS", "TF_NUM_INTEROP_THREADS", *THREAD_VARIABLES)
+
 
 def thread_limits(threads: int) -> dict[str, str]:
     """The environment that holds a process (and the kernels it starts) to `threads` threads of compute:
     OpenMP, BLAS and TensorFlow each size their pools by the cores, not by what the process was given."""
-    names = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-    return {name: str(threads) for name in names} | {"TF_NUM_INTEROP_THREADS": "1" if threads == 1 else "2"}
+    return {name: str(threads) for name in THREAD_VARIABLES} | {"TF_NUM_INTEROP_THREADS": "1" if threads == 1 else "2"}
+
+
+def arithmetic(threads: int | None = None) -> dict[str, str]:
+    """The settings in this environment (with `threads` limits, if given) that change how a run computes."""
+    env = {**os.environ, **(thread_limits(threads) if threads else {})}
+    return {name: env[name] for name in ARITHMETIC_VARIABLES if name in env}
 
 
 def _nvidia_memory() -> list[str]:

@@ -103,6 +103,18 @@ def test_the_key_sees_code_parameters_and_what_a_run_reads_not_prose(tmp_path):
     assert cache.key(text, {"epochs": 1}, "fast", [read]) != key
 
 
+def test_the_key_sees_the_arithmetic_of_the_run(monkeypatch):
+    """oneDNN on or off, and a kernel's thread count, change what a run computes: no run stands in for another."""
+    text = nbformat.writes(nbformat.v4.new_notebook())
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    key = cache.key(text, {}, "fast", [])
+    assert cache.key(text, {}, "fast", [], threads=1) != key
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert cache.key(text, {}, "fast", []) != key
+
+
 def test_a_failed_run_is_not_stored_and_a_partial_entry_is_not_read(tmp_path):
     from dlicourse.instructor.execution import CELL_ERROR, OK, Outcome
 

@@ -1,3 +1,4 @@
+import ast
 import json
 import subprocess
 import sys
@@ -44,8 +45,27 @@ def test_runs_in_a_profile_value_is_the_folder_of_this_runs_outputs(tmp_path):
 def test_every_solution_has_the_standard_parameters():
     for path in runner.resolve([]):
         params = runner.notebook_parameters(path)
-        assert {"profile", "output_dir"} <= set(params), path.name
+        assert {"profile", "output_dir", "seed"} <= set(params), path.name
         assert params["profile"]["default"].strip("'\"") == "workshop", path.name
+        assert params["seed"]["default"] == "0", path.name
+
+
+def _calls(source: str, name: str) -> list[ast.Call]:
+    return [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
+            and (getattr(node.func, "attr", None) or getattr(node.func, "id", None)) == name]
+
+
+@pytest.mark.parametrize("path", runner.resolve([]), ids=lambda p: p.stem)
+def test_every_lab_seeds_its_training_from_its_seed_parameter(path):
+    """`start` gets the lab's `seed`, and any later reseeding (07, 09) is derived from it, never a constant."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    code = "\n".join(TransformerManager().transform_cell(c.source) for c in cells)  # `!cmd` and `%%` as Python
+    [start] = _calls(code, "start")
+    assert any(k.arg == "seed" and isinstance(k.value, ast.Name) and k.value.id == "seed" for k in start.keywords)
+    for reseed in _calls(code, "set_random_seed"):
+        assert "seed" in {n.id for n in ast.walk(reseed.args[0]) if isinstance(n, ast.Name)}, ast.unparse(reseed)
 
 
 def _cli(*args, cwd=ROOT):
@@ -72,6 +92,7 @@ def test_cli_mistakes_get_one_clear_line(args, message, tmp_path):
 TINY = """
 profile = "workshop"
 output_dir = "out"
+seed = 0
 scale = 1.0
 fail = False
 """
@@ -141,6 +162,16 @@ def test_a_missed_lesson_fails_only_with_the_profiles_own_settings(tiny_project)
     assert own.figures == {"doubled": 2.0, "after_failure": 1.0}
     assert runner.exit_status([own]) == runner.EXIT_STATUS["lesson missed"] == 1
     assert (runs / "fast" / "01_tiny.failed.ipynb").exists()
+
+
+@pytest.mark.slow
+def test_a_missed_lesson_fails_for_every_training_seed(tiny_project):
+    """A lesson must hold for every seed: `-p seed=S` changes no setting, so its miss fails the run too."""
+    runs = tiny_project / "runs"
+    [seeded] = runner.run(["01_tiny"], "fast", {"seed": [3]}, runs)
+    assert seeded.status == "lesson missed" and seeded.error and "with the profile's own settings" in seeded.error
+    grid = runner.run(["01_tiny"], "fast", {"seed": [1, 2], "scale": [3.0]}, runs)
+    assert [(r.status, r.error) for r in grid] == [("lesson held", None)] * 2
 
 
 @pytest.mark.slow

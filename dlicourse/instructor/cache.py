@@ -1,7 +1,8 @@
 """The executed-notebook cache: a run whose inputs have not changed is not run again.
 
 The key is a hash of everything that decides what a run computes: the notebook's code cells (markdown
-is prose, so editing it keeps the key), the parameters, the profile, the Keras backend, dlicourse's
+is prose, so editing it keeps the key), the parameters, the profile, the Keras backend, the settings that
+change the arithmetic (oneDNN, XLA's flags, thread counts: `environment.arithmetic`), dlicourse's
 version and the notebook kit's code (not the runner's or the grader's), the versions of the packages
 dlicourse depends on, and the content of every file the run reads from another notebook's outputs
 (02_deployment's `{runs}/01_louie/louie.keras`), so a notebook reruns when the one it reads from reran
@@ -76,15 +77,19 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def key(notebook_json: str, parameters: dict[str, Any], profile: str, reads: list[Path]) -> str:
-    """The cache key of one run; `reads` are the other notebooks' outputs that this run loads."""
+def key(notebook_json: str, parameters: dict[str, Any], profile: str, reads: list[Path],
+        threads: int | None = None) -> str:
+    """The cache key of one run; `reads` are the other notebooks' outputs that this run loads, `threads` the
+    thread limit its kernel gets (None: this process's environment as it is)."""
     import dlicourse
+    from dlicourse.environment import arithmetic
 
     inputs = {
         "code": code_cells(notebook_json),
         "parameters": {k: v for k, v in parameters.items() if k != "output_dir"},
         "profile": profile,
         "backend": keras_backend(),
+        "arithmetic": arithmetic(threads),
         "dlicourse": [dlicourse.__version__, _code()],
         "dependencies": dependency_versions(),
         "reads": {str(p): file_digest(p) for p in reads},

@@ -138,11 +138,16 @@ class Job:
     grid: bool = False
 
 
+# Parameters that change how a run trains but never what its lesson claims: a lesson must hold for every
+# training seed, so a run with another seed that misses it fails like the profile's own.
+LESSON_NEUTRAL = frozenset({"seed"})
+
+
 def settings_changed(path: Path, profile: str, overrides: dict[str, Any]) -> bool:
-    """Whether `overrides` set anything to a value other than the profile's (or the notebook's own)."""
+    """Whether `overrides` set anything (but a seed) to a value other than the profile's (or the notebook's)."""
     own = {**{k: _literal(v.get("default")) for k, v in notebook_parameters(path).items()},
            **profiles.notebook_tables(profile).get(path.stem, {})}
-    return any(own.get(name, object()) != value for name, value in overrides.items())
+    return any(own.get(name, object()) != value for name, value in overrides.items() if name not in LESSON_NEUTRAL)
 
 
 def _literal(text: Any) -> Any:
@@ -227,9 +232,9 @@ def run_wave(wave: list[Job], profile: str, runs_dir: Path, jobs: int, scheduler
              force: bool) -> list[Result]:
     """Results for one round: cached ones at once, the others from the pool or cluster, in order."""
     sources = {job.path: job.path.read_text(encoding="utf-8") for job in wave}
-    keys = [cache.key(sources[job.path], job.parameters, profile, job.reads) for job in wave]
-    outcomes: list[execution.Outcome | None] = [None if force else cache.load(runs_dir, k) for k in keys]
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 and not scheduler else None
+    keys = [cache.key(sources[job.path], job.parameters, profile, job.reads, threads) for job in wave]
+    outcomes: list[execution.Outcome | None] = [None if force else cache.load(runs_dir, k) for k in keys]
     missing = [i for i, o in enumerate(outcomes) if o is None]
     tasks = [execution.NotebookTask(wave[i].path.stem, sources[wave[i].path], wave[i].parameters,
                                     profiles.cell_timeout(profile), str(wave[i].path.parent), threads)
