@@ -23,6 +23,24 @@ def data_dir(tmp_path, monkeypatch):
     return folder
 
 
+# Generated pictures are drawn in floating point, and another CPU (its SIMD paths in OpenCV and NumPy) can round
+# a pixel the other way: the same data everywhere means every pixel within this many grey levels of the
+# reference, and only a few of them off at all (the README's "Data, offline" says so).
+GREY_LEVELS = 1
+OFF_SHARE = 0.001
+
+
+def same_pixels(drawn, reference) -> None:
+    """Assert that a drawing matches its reference as "the same data" means across machines."""
+    import numpy as np
+
+    drawn, reference = np.asarray(drawn), np.asarray(reference)
+    assert drawn.shape == reference.shape and drawn.dtype == reference.dtype
+    difference = np.abs(drawn.astype(np.int64) - reference.astype(np.int64))
+    assert difference.max() <= GREY_LEVELS, f"a pixel is {difference.max()} grey levels off"
+    assert np.mean(difference > 0) <= OFF_SHARE, f"{np.mean(difference > 0):.2%} of the pixels differ"
+
+
 def run_cell(source: str, namespace: dict) -> object:
     """Execute a notebook cell's code like IPython does: the value of a last expression is returned."""
     tree = ast.parse(source)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import same_pixels
 
 from dlicourse.datasets import digits, realworld_digits
 
@@ -12,7 +13,8 @@ def test_realworld_digits_ship_and_match_their_recipe():
     assert np.bincount(rw.y).tolist() == [2] * 10
     assert rw.styles.count("dark on light") == rw.styles.count("light on dark") == 10
     photos, labels, styles = digits.make()
-    assert np.array_equal(photos, rw.photos) and np.array_equal(labels, rw.y) and styles == rw.styles
+    assert np.array_equal(labels, rw.y) and styles == rw.styles
+    same_pixels(photos, rw.photos)  # the files were drawn on another CPU: within a grey level
 
 
 def test_a_damaged_realworld_photo_is_refused(tmp_path, monkeypatch):
