@@ -27,6 +27,7 @@ from pathlib import Path
 from dlicourse.files import write_json
 
 FILE = "figures.json"  # per notebook run: {figure name: value}
+LESSON_FILE = "lesson.json"  # per notebook run: the lesson cell's verdict, figure by figure and claim by claim
 SUMMARY = "summary.json"  # per batch run: {notebook: {figure name: value, "wall_seconds": s}}
 
 LESSON_CELL = "lesson"  # the id (or a tag) of the cell that holds the run to the lesson's targets
@@ -71,6 +72,22 @@ def add(name: str, value: float) -> float:
     figures[name] = value
     write_json(path, figures)
     return value
+
+
+def write_lesson(verdict: dict) -> Path | None:
+    """Keep the lesson cell's verdict beside this run's figures (`benchmarks/robustness.py` reads it): the
+    values it held to targets are often differences of figures, not figures themselves. None before `begin`."""
+    path = _current["file"]
+    if path is None:
+        return None
+    write_json(path.parent / LESSON_FILE, verdict)
+    return path.parent / LESSON_FILE
+
+
+def read_lesson(output_dir: str | os.PathLike) -> dict | None:
+    """The lesson verdict a notebook run wrote in `output_dir`, or None when its lesson cell did not run."""
+    path = Path(output_dir) / LESSON_FILE
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def read(output_dir: str | os.PathLike) -> dict[str, float]:

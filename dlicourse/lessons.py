@@ -1,7 +1,7 @@
 """Each lab's lesson targets: the figures its last cell holds the run to.
 
 They live in `lessons.toml`, not in the learner's parameters cell: a learner's settings are for
-trying things, the targets are the workshop's claim. A profile that trains less expects less, so the
+trying things, the targets are this course's claim (NVIDIA's workshop printed none of them). A profile that trains less expects less, so the
 targets depend on the profile that ran the notebook (its `profile` parameter).
 """
 
@@ -15,7 +15,7 @@ from importlib import resources
 from types import SimpleNamespace
 from typing import Any
 
-from dlicourse.figures import LessonMissed
+from dlicourse.figures import LessonMissed, write_lesson
 
 BASE_PROFILE = "workshop"
 
@@ -26,7 +26,7 @@ def _table() -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def targets(notebook: str, profile: str = BASE_PROFILE) -> SimpleNamespace:
-    """The targets of `notebook` under `profile`: the workshop's, with the profile's own where it has any."""
+    """The targets of `notebook` under `profile`: the workshop profile's, with the profile's own where it has any."""
     table = _table()
     if notebook not in table:
         raise KeyError(f"no lesson targets for {notebook!r}; labs with targets: {', '.join(table)}")
@@ -35,9 +35,9 @@ def targets(notebook: str, profile: str = BASE_PROFILE) -> SimpleNamespace:
 
 
 BATCH_ENV = "DLICOURSE_BATCH"  # set to 1 by `dlicourse run` and the notebook tests: a miss fails the run
-KIND_NOTE = ("Some of your numbers differ from the workshop's. If you changed a setting (a \"try next\", "
+KIND_NOTE = ("Some of your numbers miss the course's targets. If you changed a setting (a \"try next\", "
              "fewer photos, another rate), that is expected: the numbers move with it, and that is worth "
-             "seeing. To see the workshop's lesson, put the parameters cell back and run all cells again.")
+             "seeing. To see the lesson, put the parameters cell back and run all cells again.")
 
 
 class Held:
@@ -65,7 +65,7 @@ def batch_run() -> bool:
 
 def rows(notebook: str, profile: str, figures: Mapping[str, float],
          claims: Mapping[str, bool]) -> list[tuple[str, str, str, bool]]:
-    """(what, yours, the workshop's, held) per figure and per claim. A figure `x` is held to the targets
+    """(what, yours, the course's target, held) per figure and per claim. A figure `x` is held to the targets
     `min_x` and `max_x`; a claim is a comparison the notebook made itself."""
     goal = vars(targets(notebook, profile))
     out = []
@@ -82,14 +82,19 @@ def rows(notebook: str, profile: str, figures: Mapping[str, float],
 
 def lesson(notebook: str, profile: str = BASE_PROFILE, claims: Mapping[str, bool] | None = None,
            **figures: float) -> Held:
-    """Show this run's figures beside the workshop's targets as a table; True when every line holds.
+    """Show this run's figures beside the course's targets as a table; True when every line holds.
 
     `figures` are named for their targets (`big_heldout_accuracy=0.96` is held to
     `min_big_heldout_accuracy`), `claims` are comparisons the notebook made ("more data is better": a > b).
     A miss raises `LessonMissed` in a batch run (so CI fails) and explains kindly in Jupyter."""
     table = rows(notebook, profile, figures, claims or {})
+    goal = vars(targets(notebook, profile))
+    write_lesson({"notebook": notebook, "profile": profile, "held": all(held for *_, held in table),
+                  "figures": {name: {"value": float(value), "min": goal.get(f"min_{name}"),
+                                     "max": goal.get(f"max_{name}")} for name, value in figures.items()},
+                  "claims": {what: bool(held) for what, held in (claims or {}).items()}})
     width = max(len(what) for what, *_ in table)
-    lines = [f"{'':2} {'':{width}}  {'yours':>8}  the workshop's", *(
+    lines = [f"{'':2} {'':{width}}  {'yours':>8}  the course's target", *(
         f"{'✅' if held else '❌'} {what:{width}}  {yours:>8}  {wanted}" for what, yours, wanted, held in table)]
     print("\n".join(lines))
     missed = [what for what, *_, held in table if not held]

@@ -35,11 +35,11 @@ def test_each_lab_reads_its_targets_and_keeps_none_in_its_parameters(notebook):
     assert "assert " not in lesson_cell  # the lesson speaks through the table, not a raw assert
 
 
-def test_the_lesson_call_shows_yours_beside_the_workshops_and_says_it_holds(capsys):
+def test_the_lesson_call_shows_yours_beside_the_courses_targets_and_says_it_holds(capsys):
     assert dlicourse.lesson("01_louie", "workshop", claims={"2 epochs are not yet perfect": True},
                             tiny_train_accuracy=1.0, tiny_heldout_accuracy=0.55, big_heldout_accuracy=0.97)
     out = capsys.readouterr().out
-    assert "yours" in out and "the workshop's" in out and "≥ 0.95" in out and "≤ 0.7" in out
+    assert "yours" in out and "the course's target" in out and "≥ 0.95" in out and "≤ 0.7" in out
     assert out.count("✅") == 4 and out.rstrip().endswith("The lesson holds.")
 
 
@@ -90,3 +90,17 @@ def test_a_cell_ending_in_the_lesson_call_shows_only_the_table():
 
     held = dlicourse.lesson("01_louie", "workshop", tiny_train_accuracy=1.0)
     assert held and DisplayFormatter().format(held) == ({}, {})
+
+
+def test_the_verdict_is_kept_beside_the_figures_figure_by_figure(tmp_path, monkeypatch):
+    """The lesson cell's values (often differences of figures) and claims reach `benchmarks/robustness.py`."""
+    from dlicourse import figures
+
+    monkeypatch.setenv(lessons.BATCH_ENV, "0")
+    monkeypatch.setattr(lessons, "batch_run", lambda: False)
+    figures.begin(tmp_path)
+    lessons.lesson("01_louie", "workshop", claims={"more data helps": True},
+                   tiny_train_accuracy=1.0, big_heldout_accuracy=0.9)
+    verdict = figures.read_lesson(tmp_path)
+    assert verdict["held"] is False and verdict["claims"] == {"more data helps": True}
+    assert verdict["figures"]["big_heldout_accuracy"] == {"value": 0.9, "min": 0.95, "max": None}
