@@ -23,3 +23,14 @@ def test_a_damaged_realworld_photo_is_refused(tmp_path, monkeypatch):
     (tmp_path / "datasets" / digits.FOLDER / "photo_03.png").write_bytes(b"\x89PNG broken")
     with pytest.raises(ValueError, match="photo_03.png is damaged.*Restore it from the repository"):
         realworld_digits()
+
+
+def test_more_realworld_digits_are_drawn_the_same_way_balanced_and_cached(data_dir):
+    more = digits.more_realworld_digits(40)
+    assert more.photos.shape == (40, 64, 64, 3) and more.x.shape == (40, 28, 28, 1)
+    assert np.bincount(more.y).tolist() == [4] * 10 and more.styles.count("dark on light") == 20
+    again = digits.more_realworld_digits(40)
+    assert np.array_equal(again.photos, more.photos)  # from the cache, the same
+    assert not any(np.array_equal(p, q) for p in more.photos for q in realworld_digits().photos)
+    with pytest.raises(ValueError, match="multiple of 20"):
+        digits.more_realworld_digits(30)

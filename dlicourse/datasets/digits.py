@@ -6,7 +6,12 @@ at any size and position, seen at an angle, under uneven light, a little blurred
 a handwritten digit from the bundled MNIST subset's held-out test digits (never trained on), drawn
 that way: its stroke redrawn with another pen width, placed off-centre, warped in perspective, on
 paper or a board with texture and light. The set ships small in `datasets/realworld_digits/` (PNG files
-and a manifest with checksums); `write(folder)` makes it again from its seed, the same pixels exactly.
+and a manifest with checksums); `write(folder)` makes it again from its seed, the same pixels on this machine
+(another CPU may round a pixel one grey level the other way).
+
+Twenty photos show a lesson, but they cannot measure one: a photo more or less right is five points, and
+two networks a few photos apart differ by luck. `more_realworld_digits()` draws more photos the same way
+from another seed, on first use (cached, never shipped), to measure on.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ import numpy as np
 
 from dlicourse import manifest as manifests
 from dlicourse import seeds
+from dlicourse.datasets._cache import cached
 from dlicourse.files import write_bytes
 from dlicourse.paths import shipped_data
 
 FOLDER = "realworld_digits"
 SEED = 2018
+MORE_SEED = 2019  # the larger set to measure on: other draws, never the shipped photos' stream
+MORE_VERSION = 1
 SIZE = 64
 SOURCE_TEST_PER_CLASS = 100  # the held-out test digits of load_mnist('subset'), where the strokes come from
 
@@ -85,16 +93,19 @@ def _render(digit: np.ndarray, dark_on_light: bool, rng: np.random.Generator) ->
     return np.clip(np.round(photo), 0, 255).astype(np.uint8)
 
 
-def make(seed: int = SEED) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Two photos of each digit, each a different writer's: ink on paper, and chalk on a dark board."""
+def make(seed: int = SEED, per_digit: int = 2) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """`per_digit` photos of each digit, each a different writer's, half ink on paper, half chalk on a board."""
     from dlicourse.datasets.mnist import load_mnist
 
+    if per_digit < 2 or per_digit % 2 or per_digit > SOURCE_TEST_PER_CLASS:
+        raise ValueError(f"per_digit must be an even number from 2 to {SOURCE_TEST_PER_CLASS}, got {per_digit}")
     source = load_mnist("subset", test_per_class=SOURCE_TEST_PER_CLASS)
     rng = seeds.stream(seed)
     photos, labels, styles = [], [], []
     for digit in range(10):
-        writers = rng.choice(np.flatnonzero(source.y_test == digit), size=2, replace=False)
-        for dark_on_light, writer in zip((True, False), writers, strict=True):
+        writers = rng.choice(np.flatnonzero(source.y_test == digit), size=per_digit, replace=False)
+        for k, writer in enumerate(writers):
+            dark_on_light = k % 2 == 0
             photos.append(_render(source.x_test[writer, ..., 0], dark_on_light, rng))
             labels.append(digit)
             styles.append("dark on light" if dark_on_light else "light on dark")
@@ -118,6 +129,21 @@ def realworld_digits() -> RealWorldDigits:
     labels = np.array([item["label"] for item in manifest["images"]], dtype=np.int64)
     return RealWorldDigits(photos_array, to_mnist(photos_array), labels,
                            [item["style"] for item in manifest["images"]])
+
+
+def more_realworld_digits(count: int = 200) -> RealWorldDigits:
+    """`count` more photos (a multiple of 20) drawn as the shipped ones are, from another seed: enough to
+    measure a network on. Drawn on first use and cached."""
+    if count < 20 or count % 20:
+        raise ValueError(f"count must be a multiple of 20 (two styles, ten digits), got {count}")
+
+    def draw() -> dict[str, np.ndarray]:
+        photos, labels, styles = make(MORE_SEED, per_digit=count // 10)
+        return {"photos": photos, "y": labels, "dark_on_light": np.array([s == "dark on light" for s in styles])}
+
+    arrays = cached("realworld-digits", MORE_VERSION, {"seed": MORE_SEED, "count": count}, draw)
+    styles = ["dark on light" if dark else "light on dark" for dark in arrays["dark_on_light"]]
+    return RealWorldDigits(arrays["photos"], to_mnist(arrays["photos"]), arrays["y"].astype(np.int64), styles)
 
 
 def write(folder: Path) -> None:
