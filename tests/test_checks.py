@@ -113,9 +113,9 @@ def smaller_namespace():
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (230, 4, 4, 3), dtype=np.uint8)  # the solution calibrates on 200 crops
     grads = np.concatenate([np.full(90, 2.0 ** -30), np.full(10, 2.0 ** -3)]).astype(np.float32)
-    curve = [{"sparsity": s, "accuracy, fine-tuned": a} for s, a in [(0.5, 0.97), (0.9, 0.965), (0.95, 0.94)]]
-    return {"grads": grads, "x_train": x[:200], "x_val": x[200:], "curve": curve, "dense_accuracy": 0.97,
-            "accuracy_budget": 0.01}
+    curve = [{"sparsity": s, "accuracy, fine-tuned": a, "accuracy, dense fine-tuned as long": 0.97}
+             for s, a in [(0.5, 0.97), (0.9, 0.965), (0.95, 0.94)]]
+    return {"grads": grads, "x_train": x[:200], "x_val": x[200:], "curve": curve, "accuracy_budget": 0.01}
 
 
 NAMESPACES = {"00_welcome": dict, "09_smaller_faster": smaller_namespace,

@@ -10,7 +10,7 @@ from dlicourse import smaller_plots  # noqa: E402
 
 
 def test_the_fine_tuned_close_up_spans_the_budget_band_and_every_point():
-    fig = smaller_plots.sparsity_curve([0.5, 0.9, 0.95], [0.97, 0.55, 0.5], [0.975, 0.968, 0.94], 0.97,
+    fig = smaller_plots.sparsity_curve([0.5, 0.9, 0.95], [0.97, 0.55, 0.5], [0.975, 0.968, 0.94], [0.97, 0.972, 0.97],
                                        [0.6, 0.18, 0.12], 0.01)
     _, close_up, _ = fig.axes
     low, high = close_up.get_ylim()

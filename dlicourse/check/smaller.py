@@ -79,7 +79,7 @@ def calibration(make: object, count: object, train: np.ndarray, held_out: np.nda
 
 
 @exercise("09_smaller_faster",
-          "fine_tuned_drops maps each sparsity to what it cost: the dense accuracy minus the fine-tuned accuracy.",
+          "fine_tuned_drops maps each sparsity to what it cost: its dense copy minus the pruned model.",
           "Keep the sparsities whose drop is at most accuracy_budget.",
           "Of those, ship the largest: max(...) over them.")
 def ship_sparsity(choice: object, drops: Mapping[float, float], budget: float) -> Verdict:
