@@ -1,8 +1,9 @@
 """Each lab's lesson targets: the figures its last cell holds the run to.
 
 They live in `lessons.toml`, not in the learner's parameters cell: a learner's settings are for
-trying things, the targets are this course's claim (NVIDIA's workshop printed none of them). A profile that trains less expects less, so the
-targets depend on the profile that ran the notebook (its `profile` parameter).
+trying things, the targets are this course's claim (NVIDIA's workshop printed none of them). A profile
+that trains less expects less, so the targets depend on the profile that ran the notebook (its `profile`
+parameter).
 """
 
 from __future__ import annotations
