@@ -3,7 +3,7 @@
 The key is a hash of everything that decides what a run computes: the notebook's code cells (markdown
 is prose, so editing it keeps the key), the parameters, the profile, the Keras backend, the settings that
 change the arithmetic (oneDNN, XLA's flags, thread counts: `environment.arithmetic`), dlicourse's
-version and the notebook kit's code (not the runner's or the grader's), the versions of the packages
+version and the code a notebook runs (the kit and the grader; not the runner's), the versions of the packages
 dlicourse depends on, and the content of every file the run reads from another notebook's outputs
 (02_deployment's `{runs}/01_louie/louie.keras`), so a notebook reruns when the one it reads from reran
 with new results. An entry is a folder `<runs>/.cache/<key>/` with the executed notebook, the files the
@@ -99,10 +99,11 @@ def key(notebook_json: str, parameters: dict[str, Any], profile: str, reads: lis
 
 @functools.cache
 def _code() -> str:
-    """The notebook kit's code: what a notebook imports (the runner and the grader change no result)."""
+    """The code a notebook runs: the kit and the grader (07's practice grade draws its set and grades with it),
+    not the instructor's tools, which change no result."""
     from dlicourse.instructor.distributed import code_digest
 
-    return code_digest(leave_out=("instructor/", "grading", "grade_command"))
+    return code_digest(leave_out=("instructor/",))
 
 
 def load(runs: Path, run_key: str) -> Outcome | None:
