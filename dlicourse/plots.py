@@ -149,28 +149,36 @@ def learning_curve(sizes: Sequence[int], accuracies: Sequence[float], label: str
 
 
 def heat_maps(images: np.ndarray, maps: Sequence[np.ndarray], titles: Sequence[str], ncols: int = 4,
-              size: float = 2.6, label: str = "drop in probability", signed: bool = False) -> None:
-    """Each image with a heat map laid over it, on one shared scale with its colour bar: 0 to 1, or with
-    `signed`, red for positive and blue for negative around a white zero, so either sign reads at a glance."""
+              size: float = 2.6, label: str = "drop in probability", signed: bool = False,
+              per_row: bool = False) -> None:
+    """Each image with a heat map laid over it, with a colour bar: 0 to 1, or with `signed`, red for positive
+    and blue for negative around a white zero, so either sign reads at a glance. One scale for all, or with
+    `per_row` one per row, for rows that are different networks: a network far less sure than another would
+    otherwise show an empty map on the other's scale."""
     nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size + 1, nrows * size * 1.1), squeeze=False)
-    shown = None
-    top = max((float(np.abs(m).max()) for m in maps), default=0.0) or 1.0  # the signed scale: ±top
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size + 1.5, nrows * size * 1.1), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, image, heat, title in zip(axes.flat, images, maps, titles, strict=False):
-        ax.imshow(image)
-        h, w = image.shape[:2]
-        if signed:  # zero is clear, so the photo shows where covering changed nothing
-            colours = plt.get_cmap("RdBu_r")(np.clip(heat / top, -1, 1) / 2 + 0.5)
-            colours[..., 3] = 0.8 * np.clip(np.abs(heat) / top, 0, 1) ** 0.7
-            ax.imshow(colours, extent=(0, w, h, 0))
-            shown = ScalarMappable(Normalize(-top, top), "RdBu_r")
-        else:
-            shown = ax.imshow(np.clip(heat, 0, 1), cmap="inferno", alpha=0.6, vmin=0, vmax=1, extent=(0, w, h, 0))
-        ax.set_title(title, fontsize=8)
-    if shown is not None:
-        fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, label=label)
+    rows = [list(range(r * ncols, min((r + 1) * ncols, len(images)))) for r in range(nrows)]
+    groups = rows if per_row else [list(range(len(images)))]
+    for group in groups:
+        top = max((float(np.abs(maps[i]).max()) for i in group), default=0.0) or 1.0  # the signed scale: ±top
+        shown = None
+        for i in group:
+            ax, image, heat = axes.flat[i], images[i], maps[i]
+            ax.imshow(image)
+            h, w = image.shape[:2]
+            if signed:  # zero is clear, so the photo shows where covering changed nothing
+                colours = plt.get_cmap("RdBu_r")(np.clip(heat / top, -1, 1) / 2 + 0.5)
+                colours[..., 3] = 0.8 * np.clip(np.abs(heat) / top, 0, 1) ** 0.7
+                ax.imshow(colours, extent=(0, w, h, 0))
+                shown = ScalarMappable(Normalize(-top, top), "RdBu_r")
+            else:
+                shown = ax.imshow(np.clip(heat, 0, 1), cmap="inferno", alpha=0.6, vmin=0, vmax=1, extent=(0, w, h, 0))
+            ax.set_title(titles[i], fontsize=8)
+        if shown is not None:  # one label, on the last bar: the rows measure the same thing
+            fig.colorbar(shown, ax=[axes.flat[i] for i in group], shrink=0.8,
+                         label=label if group is groups[-1] else None)
     plt.show()
 
 

@@ -184,6 +184,17 @@ def test_signed_heat_maps_centre_white_on_zero_for_both_signs(monkeypatch):
     assert overlay[0, 0, 0] > overlay[0, 0, 2]  # positive is red
 
 
+def test_heat_maps_per_row_give_each_row_its_own_scale(monkeypatch):
+    """01's rows are two networks: the 8-photo one's small changes must not vanish on the other's scale."""
+    figures = shown(monkeypatch)
+    images = np.zeros((4, 16, 16, 3), np.uint8)
+    maps = [np.full((4, 4), 0.1), np.full((4, 4), -0.2), np.full((4, 4), 6.0), np.full((4, 4), -3.0)]
+    plots.heat_maps(images, maps, ["a", "b", "c", "d"], ncols=2, signed=True, per_row=True)
+    bars = figures[0].axes[4:]
+    assert [bar.get_ylim() for bar in bars] == [(-0.2, 0.2), (-6, 6)]
+    assert figures[0].axes[0].images[1].get_array()[..., 3].max() > 0.4  # the faint row still shows
+
+
 def test_pictures_draw_signed_maps_around_zero(monkeypatch):
     figures = shown(monkeypatch)
     plots.pictures([np.zeros((8, 8, 3), np.uint8), np.array([[-2.0, 1.0]]), np.array([[0.0, 3.0]])],
