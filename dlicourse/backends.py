@@ -22,6 +22,10 @@ Milliseconds per training step are from `benchmarks/jax_step.py` (03's network: 
   reads back, then uses it; those lines are dropped (see `dlicourse.quiet.XLA_CACHE_COMPLAINT`).
 
 Each changes how a step is computed, never what a model is, saves or learns; none touches TensorFlow.
+
+On TensorFlow only its voice changes: its Python logger's warnings (a lab that calls a network on a new input
+shape gets advice on retracing graphs) and its oneDNN fallback lines are for engineers tuning TensorFlow, and
+in a learner's output they read as errors. TensorFlow's errors still show.
 """
 
 from __future__ import annotations
@@ -39,12 +43,26 @@ AFFINE_AUGMENTATIONS = ("RandomTranslation", "RandomRotation", "RandomZoom", "Ra
 
 
 def prepare() -> list[str]:
-    """Make Keras fast on the active backend; what was changed, by name (nothing outside JAX). Idempotent."""
+    """Make Keras fast on the active backend (quiet on TensorFlow); what was changed, by name. Idempotent."""
     import keras
 
+    if keras.backend.backend() == "tensorflow":
+        return _quiet_tensorflow()
     if keras.backend.backend() != "jax":
         return []
     return _compile_affine_augmentations() + _pool_by_reshaping() + _cache_compilations()
+
+
+def _quiet_tensorflow() -> list[str]:
+    import logging
+
+    import tensorflow as tf
+
+    if tf.get_logger().level == logging.ERROR:
+        return []
+    tf.get_logger().setLevel(logging.ERROR)
+    quiet.drop_from_stderr(quiet.ONEDNN_FALLBACK)
+    return ["tensorflow_warnings"]
 
 
 def _compile_affine_augmentations() -> list[str]:

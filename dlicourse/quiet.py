@@ -22,6 +22,11 @@ NOISE = re.compile(
 # is a tuning preference, not an instruction (openxla/xla#44565, jax-ml/jax#38445).
 XLA_CACHE_COMPLAINT = re.compile(r"^E\d{4} [\d:.]+\s+\d+ cpu_aot_loader\.cc:\d+\] Loading XLA:CPU AOT result\.")
 
+# TensorFlow 2.20's oneDNN build logs this at error level when an op it cannot run with oneDNN falls back to its
+# ordinary kernel, which computes the same result (09's FP16 training prints it): nothing for a learner to fix.
+ONEDNN_FALLBACK = re.compile(r"^.{0,80}\bE[\d ].{0,60}util\.cc:\d+\] oneDNN supports DT_\w+ only on platforms with")
+
+
 def _filter_stderr(drop: re.Pattern[str]) -> Callable[[], None]:
     """Put a pipe on file descriptor 2 whose reader passes on every line that `drop` does not match to
     where descriptor 2 went before; return what puts that back."""
@@ -62,5 +67,5 @@ def quiet_stderr() -> Iterator[None]:
 def drop_from_stderr(drop: re.Pattern[str]) -> None:
     """Drop the lines `drop` matches from this process's file descriptor 2 for the rest of its life: in a
     kernel, before they reach the notebook (ipykernel reads descriptor 2 through a pipe of its own, which
-    the filter writes to). Each call adds a filter; `backends` calls it once, with the cache it enables."""
+    the filter writes to). Each call adds a filter; `backends` calls it once per backend it prepares."""
     _filter_stderr(drop)

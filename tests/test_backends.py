@@ -1,5 +1,5 @@
 """dlicourse.backends: on JAX, Keras compiles the course's augmented networks and pools with a cheap gradient,
-and computes the same things as before; on TensorFlow nothing changes."""
+and computes the same things as before; on TensorFlow only its warnings are quieted."""
 
 import json
 import os
@@ -10,7 +10,7 @@ from pathlib import Path
 import keras
 import pytest
 
-from dlicourse import backends
+from dlicourse import backends, quiet
 
 ON_JAX = r"""
 import json
@@ -92,9 +92,23 @@ def test_on_jax_augmented_networks_compile_and_pooling_is_unchanged():
     assert len(seen["pools"]) == 8   # every case: the same pooled values and the same gradient
 
 
-def test_on_tensorflow_nothing_changes():
+def test_on_tensorflow_nothing_changes_but_its_warnings():
+    import logging
+
+    import tensorflow as tf
+
     assert keras.backend.backend() == "tensorflow"
     before = keras.layers.RandomTranslation.__init__
-    assert backends.prepare() == []
+    assert backends.prepare() in ([], ["tensorflow_warnings"])
+    assert backends.prepare() == []  # idempotent
     assert keras.layers.RandomTranslation.__init__ is before
     assert keras.layers.RandomTranslation(0.1, 0.1).supports_jit is False
+    assert tf.get_logger().getEffectiveLevel() == logging.ERROR
+
+
+def test_tensorflows_onednn_fallback_line_is_the_only_one_dropped():
+    said = "oneDNN supports DT_INT32 only on platforms with AVX-512. Falling back to the default Eigen-based kernel."
+    for prefix in ("2026-12-07 22:32:07.058165: E tensorflow/core/util/util.cc:131] ",
+                   "E0000 00:00:1765137127.058165   38617 util.cc:131] "):
+        assert quiet.ONEDNN_FALLBACK.match(prefix + said)
+        assert not quiet.ONEDNN_FALLBACK.match(prefix + "Out of memory")
