@@ -17,7 +17,7 @@ from dlicourse.instructor import profiles
 
 FIGURES = {
     "00_welcome": {"loss_before", "loss_after"},
-    "01_louie": {"tiny_train_accuracy", "tiny_heldout_accuracy", "big_heldout_accuracy", "train_seconds",
+    "01_louie": {"early_loss", "tiny_train_accuracy", "tiny_heldout_accuracy", "big_heldout_accuracy", "train_seconds",
                  "heldout_accuracy_at_8", "heldout_accuracy_at_2400"},
     "02_deployment": {"latency_ms_batch1", "throughput_best_images_per_s", "best_batch_size",
                       "mismatch_changed_prediction", "script_seconds", "served_latency_ms"},
@@ -30,7 +30,7 @@ FIGURES = {
                              "other_domain_finetuned_accuracy", "finetuned_high_rate_heldout_accuracy",
                              "other_domain_scratch_accuracy", "other_domain_early_layers_accuracy"},
     "07_assessment": {"validation_accuracy", "practice_accuracy", "practice_seconds"},
-    "05_segmentation": {"foreground_fraction", "dense_pixel_accuracy",
+    "05_segmentation": {"foreground_fraction", "dense_pixel_accuracy", "dense_dice_same_loss",
                         "all_background_pixel_accuracy", "fcn_dice", "fcn_pixel_accuracy", "skip_dice",
                         "dense_dice", "dice_small_quartile", "dice_large_quartile"},
     "08_what_the_network_sees": {"dog_area_fraction", "tiny_gradcam_on_dog", "big_gradcam_on_dog",
@@ -39,10 +39,11 @@ FIGURES = {
     "09_smaller_faster": {"grad_underflow_unscaled", "grad_underflow_scaled", "fp32_accuracy", "fp16_unscaled_accuracy",
                           "fp16_scaled_accuracy", "int8_accuracy_drop", "int8_size_ratio", "int8_speedup_batch1",
                           "fp16_size_ratio", "pruned90_accuracy_drop", "pruned90_no_finetune_drop",
-                          "pruned90_compressed_ratio"},
+                          "dense_extended_accuracy", "pruned90_compressed_ratio"},
     "03_mnist": {"small_test_accuracy", "full_test_accuracy", "inverted_test_accuracy_before",
                  "inverted_test_accuracy_after", "realworld_correct_before", "realworld_correct_after",
-                 "realworld_correct_wider", "realworld_total", "train_seconds"},
+                 "realworld_correct_wider", "realworld_total", "train_seconds", "realworld_accuracy_before",
+                 "realworld_accuracy_after", "realworld_accuracy_wider"},
 }
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
