@@ -84,7 +84,7 @@ def batch(profile: str, arithmetic: str, seed: int, labs: list[str], work: Path)
         lesson = figures.read_lesson(folder)
         record = {"profile": profile, "arithmetic": arithmetic, "seed": seed, "lab": result.notebook,
                   "status": result.status, "error": result.error, "seconds": round(result.seconds, 1),
-                  "cached": result.cached, "held": bool(lesson and lesson["held"]) and not result.error,
+                  "cached": result.cached,
                   "lesson": lesson, "figures": result.figures}
         if result.notebook == "03_mnist" and (folder / "model_augmented.keras").exists():
             record["uci_digits"] = uci_digits(folder / "model_augmented.keras", env)
@@ -163,17 +163,30 @@ def margin(values: list[float], low: float | None, high: float | None) -> float 
     return min(gaps) if gaps else None
 
 
+def held(run: dict) -> bool:
+    """Whether a run's lesson holds against the targets in lessons.toml now: its verdict is kept figure by figure,
+    so a target changed since it ran is judged without running it again. A run that broke never held."""
+    lesson = run["lesson"]
+    if lesson is None or (run["error"] and run["status"] != "lesson missed"):
+        return False
+    goal = vars(targets(run["lab"], run["profile"]))
+    within = all((goal.get(f"min_{name}") is None or f["value"] >= goal[f"min_{name}"])
+                 and (goal.get(f"max_{name}") is None or f["value"] <= goal[f"max_{name}"])
+                 for name, f in lesson["figures"].items())
+    return within and all(lesson["claims"].values())
+
+
 def lab_table(runs: list[dict], profile: str) -> tuple[list[str], list[dict]]:
     labs = sorted({r["lab"] for r in runs if r["profile"] == profile})
     columns = ["lab", "runs", "held", *ARITHMETICS, "slowest run (s)"]
     rows = []
     for lab in labs:
         mine = [r for r in runs if r["profile"] == profile and r["lab"] == lab]
-        row = {"lab": lab, "runs": len(mine), "held": sum(r["held"] for r in mine),
+        row = {"lab": lab, "runs": len(mine), "held": sum(held(r) for r in mine),
                "slowest run (s)": max(r["seconds"] for r in mine)}
         for arithmetic in ARITHMETICS:
             theirs = [r for r in mine if r["arithmetic"] == arithmetic]
-            row[arithmetic] = f"{sum(r['held'] for r in theirs)} of {len(theirs)}" if theirs else ""
+            row[arithmetic] = f"{sum(held(r) for r in theirs)} of {len(theirs)}" if theirs else ""
         rows.append(row)
     return columns, rows
 
@@ -234,8 +247,8 @@ def report(runs: list[dict], command: str) -> str:
         if not any(r["profile"] == profile for r in runs):
             continue
         mine = [r for r in runs if r["profile"] == profile]
-        held = sum(r["held"] for r in mine)
-        parts.append(f"\n## {profile} profile: {held} of {len(mine)} lab runs held their lesson\n\n")
+        count = sum(held(r) for r in mine)
+        parts.append(f"\n## {profile} profile: {count} of {len(mine)} lab runs held their lesson\n\n")
         parts.append(tables.markdown(*lab_table(runs, profile)))
         parts.append("\nEvery lesson figure (min / median / max over the runs), and every claim:\n\n")
         parts.append(tables.markdown(*figure_table(runs, profile)))
@@ -293,9 +306,8 @@ def main() -> None:
                     new = batch(profile, arithmetic, seed, args.labs, args.work)
                     runs = merge(load(args.out / "robustness.json"), new)
                     write(runs, args.out, command)
-                    held = sum(r["held"] for r in new)
-                    missed = ", ".join(r["lab"] for r in new if not r["held"])
-                    print(f"{profile} {arithmetic} seed {seed}: {held} of {len(new)} held"
+                    missed = ", ".join(r["lab"] for r in new if not held(r))
+                    print(f"{profile} {arithmetic} seed {seed}: {sum(held(r) for r in new)} of {len(new)} held"
                           + (f" (missed: {missed})" if missed else "") + f", {time.monotonic() - began:.0f} s",
                           flush=True)
     write(runs, args.out, command)
