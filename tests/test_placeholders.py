@@ -82,3 +82,27 @@ def test_a_fixme_used_inline_names_the_line_that_uses_it(tmp_path):
     assert run.stdout == "Not attempted yet: submission.py, line 15, in ready() uses a FIXME. Replace it with your " \
                          "code and save the file.\n"
 
+
+def test_in_a_kernel_each_fixme_error_is_one_line_that_points_at_the_cell():
+    """As Jupyter shows them: IPython renders the error as its message alone (no traceback into the library),
+    an exercise's check stops the cell (so Run All stops there), and the cells below it do not run."""
+    import nbclient
+    import nbformat
+
+    cells = ["from dlicourse import FIXME, check\nimport numpy as np",
+             "kernel = FIXME\ncheck.edge_kernel(kernel)",
+             "np.asarray(kernel)",
+             "def f(x):\n    y = FIXME\n    return y + x\n\n\nf(1)",
+             "kernel"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    shown = [[output.get("traceback") or output.get("data", {}).get("text/plain") for output in cell.outputs]
+             for cell in nb.cells]
+    assert shown[1] == [["Not attempted yet: “Exercise: a kernel that finds vertical edges”. `kernel` is still "
+                         "FIXME: replace it with your code and run this cell. Stuck? `check.edge_kernel.hint()` "
+                         "gives a hint."]]
+    assert shown[2] == [["Not attempted yet: `kernel` is still FIXME (cell In[3], line 1): do the exercise that "
+                         "sets it first, run its cell, then this one."]]
+    assert shown[3] == [["Not attempted yet: `y` is still FIXME (cell In[4], line 2, in f()): replace it with your "
+                         "code."]]
+    assert shown[4] == ["FIXME"]  # shown as its name, not an error from IPython's display hooks
