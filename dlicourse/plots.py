@@ -267,16 +267,21 @@ class EpochLine(keras.callbacks.Callback):
     Keras's `verbose=2` prints two lines an epoch with every metric in Keras's notation, and in a notebook
     they wrap (05's training took 32 lines); `verbose=1` redraws a bar per batch. Figures are named as the
     prose names them: `val_` becomes "validation", `dice_metric` "Dice"; `labels` renames any other. A
-    figure missing from an epoch's logs (validation every few epochs) is left out of that line. It only
-    reads the logs, so the training is the same with or without it.
+    figure missing from an epoch's logs (validation every few epochs) is left out of that line; `name`, where a
+    cell trains more than one model, heads its lines. It only reads the logs, so the training is the same with
+    or without it.
     """
 
     NAMES = {"loss": "loss", "accuracy": "accuracy", "dice_metric": "Dice"}
 
-    def __init__(self, *figures: str, labels: dict[str, str] | None = None):
+    def __init__(self, *figures: str, labels: dict[str, str] | None = None, name: str | None = None):
         super().__init__()
-        self.figures, self.labels = figures or ("loss",), dict(labels or {})
+        self.figures, self.labels, self.name = figures or ("loss",), dict(labels or {}), name
         self._began = time.monotonic()
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        if self.name:  # which training the lines below are, where a cell trains more than one
+            print(f"{self.name}:", flush=True)
 
     def label(self, key: str) -> str:
         """The figure's name as the prose says it."""

@@ -207,11 +207,11 @@ def test_a_single_epoch_gets_one_whole_tick(monkeypatch):
 def test_epoch_line_prints_one_short_line_per_epoch_with_the_figures_named_as_the_prose_names_them(capsys):
     """05's training printed 32 wrapped lines of Keras's notation with verbose=2; this is one line an epoch."""
     x, y = np.random.default_rng(0).normal(size=(16, 4)), np.arange(16) % 2
-    line = plots.EpochLine("loss", "val_accuracy", labels={"loss": "training loss"})
+    line = plots.EpochLine("loss", "val_accuracy", labels={"loss": "training loss"}, name="tiny")
     history = tiny_model().fit(x, y, epochs=12, validation_data=(x, y), validation_freq=5, callbacks=[line],
                                verbose=0)
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 12
+    heading, *lines = capsys.readouterr().out.splitlines()
+    assert heading == "tiny:" and len(lines) == 12
     assert re.fullmatch(r"epoch  1/12 · training loss \d\.\d{3} · \d+ s", lines[0]), lines[0]
     fifth = f"validation accuracy {history.history['val_accuracy'][0]:.3f}"
     assert lines[4].startswith("epoch  5/12 · training loss ") and fifth in lines[4]
