@@ -266,6 +266,56 @@ class LiveHistory(keras.callbacks.Callback):
         self._draw_seconds = time.monotonic() - began
 
 
+
+class EpochLine(keras.callbacks.Callback):
+    """One short line per epoch with the figures the lab asks to watch, instead of Keras's own output:
+    `model.fit(..., verbose=0, callbacks=[plots.EpochLine("loss", "val_dice_metric")])` prints
+    `epoch 3/8 · loss 0.412 · validation Dice 0.623 · 5 s`.
+
+    Keras's `verbose=2` prints two lines an epoch with every metric in Keras's notation, and in a notebook
+    they wrap (05's training took 32 lines); `verbose=1` redraws a bar per batch. Figures are named as the
+    prose names them: `val_` becomes "validation", `dice_metric` "Dice"; `labels` renames any other. A
+    figure missing from an epoch's logs (validation every few epochs) is left out of that line; `name`, where a
+    cell trains more than one model, heads its lines. It only reads the logs, so the training is the same with
+    or without it.
+    """
+
+    NAMES = {"loss": "loss", "accuracy": "accuracy", "dice_metric": "Dice"}
+
+    def __init__(self, *figures: str, labels: dict[str, str] | None = None, name: str | None = None):
+        super().__init__()
+        self.figures, self.labels, self.name = figures or ("loss",), dict(labels or {}), name
+        self._began = time.monotonic()
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        if self.name:  # which training the lines below are, where a cell trains more than one
+            print(f"{self.name}:", flush=True)
+
+    def label(self, key: str) -> str:
+        """The figure's name as the prose says it."""
+        if key in self.labels:
+            return self.labels[key]
+        name = key.removeprefix("val_")
+        name = self.NAMES.get(name, name.replace("_", " "))
+        return f"validation {name}" if key.startswith("val_") else name
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._began = time.monotonic()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        print(self.line(epoch, logs or {}, time.monotonic() - self._began), flush=True)
+
+    def line(self, epoch: int, logs: dict, seconds: float) -> str:
+        total = (self.params or {}).get("epochs")
+        parts = [f"epoch {epoch + 1:>{len(str(total))}}/{total}" if total else f"epoch {epoch + 1}"]
+        parts += [f"{self.label(key)} {_figure(float(logs[key]))}" for key in self.figures if key in logs]
+        return " · ".join([*parts, f"{seconds:.0f} s"])
+
+
+def _figure(value: float) -> str:
+    """A training figure in a few digits: 0.987, 1.234, 0.00096."""
+    return f"{value:.3f}" if 0.01 <= abs(value) < 1000 else f"{value:.2g}"
+
 # Scenes: the heat map in inferno (black, purple, red, orange, pale yellow), so neither the true faces' green
 # nor the found boxes' cyan is a colour the heat map uses.
 HEAT_COLORMAP = "inferno"

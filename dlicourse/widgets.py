@@ -15,8 +15,9 @@ def explore_training(train: Callable[[float, int], object], learning_rates: Sequ
     import ipywidgets as w
     from IPython.display import display
 
+    wide = {"description_width": "initial"}  # the whole label, not "learning r..."
     rate = w.Dropdown(options=list(learning_rates), value=learning_rates[len(learning_rates) // 2],
-                      description="learning rate")
+                      description="learning rate", style=wide)
     epochs = w.IntSlider(value=min(5, max_epochs), min=1, max=max_epochs, description="epochs")
     button = w.Button(description="Train", button_style="primary")
     out = w.Output()

@@ -27,10 +27,11 @@ HOW_TO_INSTALL = ("browser tests need Chromium and Playwright: `apt-get install 
 # Without the background-networking switches Chromium keeps calling home, which a closed network refuses slowly.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# No "get notified about Jupyter news?" pop-up over the cells, and every cell drawn (not only those in view),
-# so that a test finds and clicks any cell.
+# No "get notified about Jupyter news?" pop-up over the cells, every cell drawn (not only those in view), so that
+# a test finds and clicks any cell, and no autosave, so that what a test types stays in the page.
 SETTINGS = {"apputils-extension/notification": '{"fetchNews": "false", "checkForUpdates": false}',
-            "notebook-extension/tracker": '{"windowingMode": "none"}'}
+            "notebook-extension/tracker": '{"windowingMode": "none"}',
+            "docmanager-extension/plugin": '{"autosave": false}'}  # a cell a test adds never reaches the file
 
 
 def missing() -> str | None:

@@ -1,5 +1,7 @@
 """The labs in JupyterLab in a real browser, as learners use them: each opens cleanly, its first output
-holds no TensorFlow start-up log, 00_welcome runs top to bottom with its exercise, and a widget responds.
+holds no TensorFlow start-up log, a wrong answer in each lab shows its whole message in words, 00_welcome's
+Run All stops at its unfinished exercise with one line and then runs to the end once it is answered, and a
+widget responds. Screenshots of each go to runs/browser/ (DLICOURSE_SCREENSHOTS).
 
 Run with `make test-browser` (or `pytest --browser tests/test_browser.py`); `make test` skips them.
 """
@@ -7,6 +9,7 @@ Run with `make test-browser` (or `pytest --browser tests/test_browser.py`); `mak
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -32,6 +35,48 @@ START_UP_LOG = re.compile(r"absl::|oneDNN|onednn|cpu_feature_guard|TF_ENABLE_ONE
                           r"|^[IWE]\d{4} \d\d:\d\d:\d\d", re.MULTILINE)
 SCREENSHOTS = Path(os.environ.get("DLICOURSE_SCREENSHOTS", ROOT / "runs" / "browser"))
 BUSY = "[...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))"
+
+# One plausible wrong answer per lab, typed into a new cell under the lab's set-up cell: its check's message
+# must show in full, in words (see `reads_in_words`).
+WRONG_ANSWERS = {
+    "00_welcome": "kernel = np.ones((3, 3))\ncheck.edge_kernel(kernel)",
+    "01_louie": "curve = {8: 0.5, 2400: 0.96}\ncheck.learning_curve(curve, 2400)",
+    "02_deployment": 'timings = [{"batch size": 1, "latency ms": 5.0, "images/s": 200.0},\n'
+                     '           {"batch size": 64, "latency ms": 80.0, "images/s": 800.0}]\n'
+                     "check.batch_sizes(64, 64, timings, 100)",
+    "03_mnist": "x = np.zeros((2, 28, 28, 1), np.uint8)\ncheck.inverted(x, x)",
+    "04_whale_detection": "probe = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(),\n"
+                          '                          keras.layers.Dense(2, activation="softmax")])\n'
+                          "check.sliding_window(lambda classifier, scene, stride: np.zeros((2, 2)), probe)",
+    "05_segmentation": "check.soft_dice(lambda t, p: (2 * keras.ops.sum(t * p) + 1) / (keras.ops.sum(t + p) + 1))",
+    "06_transfer_learning": 'check.frozen_head(True, keras.layers.Dense(2, activation="softmax"), 2)',
+    "07_assessment": "check.whale_classifier(keras.Sequential([keras.Input((64, 64, 3)), keras.layers.Flatten(),\n"
+                     '                                          keras.layers.Dense(1, activation="sigmoid")]), 64)',
+    "08_what_the_network_sees": "check.occlusion(lambda model, image, label, patch, stride: np.zeros(image.shape[:2]))",
+    "09_smaller_faster": "check.ship_sparsity(0.5, {0.5: 0.0, 0.9: 0.008, 0.95: 0.03}, 0.01)",
+}
+# An f-string's field left unfilled, as `{len(truth)}` was.
+TEMPLATE = re.compile(r"\{[A-Za-z_][^{}]*\}")
+
+
+def reads_in_words(text: str) -> None:
+    """A check's message says right or not yet in a word, before any symbol: where no emoji font draws ✅ and
+    ❌ (both become the same empty box), the line still says which. And no template is left unfilled."""
+    assert re.match(r"(Right|Not yet|Not attempted yet): ", text), f"no word before the symbols: {text!r}"
+    assert not TEMPLATE.search(text), f"an unfilled template: {text!r}"
+
+
+def expected_message(source: str) -> str:
+    """What the check prints for `source`, run here, in the test's own process."""
+    import keras
+    import numpy as np
+
+    from dlicourse import check
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(source, "<wrong answer>", "exec"), {"np": np, "keras": keras, "check": check})
+    return printed.getvalue().strip()
 
 
 @pytest.fixture(scope="module")
@@ -111,18 +156,36 @@ def shut_down_kernels(lab, path: str | None = None) -> None:
             lab.api(f"sessions/{session['id']}", method="DELETE")
 
 
+def add_cell_below(page, cell, source: str):
+    """A new code cell under `cell`, with `source` typed in and run, as a learner adds one: select the cell,
+    B (insert below), Enter (edit), type, Ctrl+Enter (run)."""
+    cell.locator(".jp-InputArea-prompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text(source)
+    page.keyboard.press("Control+Enter")
+    added = code_cell(page, source.splitlines()[0])
+    wait_for_cell(added, timeout=180)
+    return added
+
+
 @pytest.fixture(scope="module")
-def first_outputs(page, lab) -> dict[str, tuple[list[str], str, list[str]]]:
+def first_outputs(page, lab) -> dict[str, tuple[list[str], str, list[str], str]]:
     """Each lab opened and its first cells run, two at a time in two pages: while one kernel imports
-    TensorFlow, the other page loads (the ten labs one after another took 180 s). Per lab: the error dialogs
-    once it opened, the set-up cell's output, and the error dialogs after that cell ran."""
+    TensorFlow, the other page loads (the ten labs one after another took 180 s); then a wrong answer to one
+    of its checks, in a new cell. Per lab: the error dialogs once it opened, the set-up cell's output, the
+    error dialogs after that cell ran, and what the wrong answer's cell shows."""
     pages, pending, seen = [page, page.context.new_page()], [None, None], {}
 
     def finish(slot: int) -> None:
         name, setup, opened = pending[slot]
         wait_for_cell(setup, timeout=300)
         setup.screenshot(path=SCREENSHOTS / f"{Path(name).stem}-first-output.png")
-        seen[name] = (opened, output_text(setup), error_dialogs(pages[slot]))
+        first, dialogs = output_text(setup), error_dialogs(pages[slot])
+        answer = add_cell_below(pages[slot], setup, WRONG_ANSWERS[Path(name).stem])
+        answer.screenshot(path=SCREENSHOTS / f"{Path(name).stem}-wrong-answer.png")
+        seen[name] = (opened, first, dialogs, output_text(answer))
         shut_down_kernels(lab, f"labs/{name}")
         pending[slot] = None
 
@@ -146,7 +209,7 @@ def first_outputs(page, lab) -> dict[str, tuple[list[str], str, list[str]]]:
 
 @pytest.mark.parametrize("name", LABS)
 def test_each_lab_opens_and_starts_without_errors_or_start_up_logs(first_outputs, name):
-    opened, first_output, dialogs = first_outputs[name]
+    opened, first_output, dialogs, _ = first_outputs[name]
     assert opened == []
     assert "; outputs go to " in first_output, first_output
     assert not START_UP_LOG.search(first_output), first_output
@@ -154,20 +217,38 @@ def test_each_lab_opens_and_starts_without_errors_or_start_up_logs(first_outputs
     assert dialogs == []
 
 
+@pytest.mark.parametrize("name", LABS)
+def test_a_wrong_answer_shows_its_whole_message_in_words(first_outputs, name):
+    """In the lab's own kernel, one of its checks given a wrong answer: the page shows the whole message,
+    exactly as the check prints it, starting with a word (runs/browser/NN_lab-wrong-answer.png)."""
+    shown = first_outputs[name][3].strip()
+    expected = expected_message(WRONG_ANSWERS[Path(name).stem])
+    assert expected.startswith("Not yet: ❌ ")
+    reads_in_words(shown)
+    assert shown == expected
+
+
 KERNEL_ANSWER = "kernel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])\ncheck.edge_kernel(kernel)"
+NOT_ATTEMPTED = ("Not attempted yet: “Exercise: a kernel that finds vertical edges”. `kernel` is still FIXME: "
+                 "replace it with your code and run this cell. Stuck? `check.edge_kernel.hint()` gives a hint.")
 
 
 def test_welcome_runs_top_to_bottom_and_its_exercise_checks_the_answer(page, lab):
-    """Run All stops where the exercise's FIXME is first used; the answer typed in, the rest runs to the end."""
+    """Run All stops at the exercise still holding its FIXME, with one line that names it (no traceback into
+    the library), and runs no cell below it; the answer typed in, the rest runs to the end."""
     open_notebook(page, lab, "labs/00_welcome.ipynb")
     menu(page, "Run", "Run All Cells")
     wait_until_done(page)
     exercise = code_cell(page, "kernel = FIXME")
-    assert "❌ `kernel` is still FIXME: replace it with your code and run the cell." in output_text(exercise)
-    assert "FixmeError: This is a FIXME placeholder: replace FIXME with your code" in output_text(
-        code_cell(page, "np.asarray(kernel)"))
+    stopped = output_text(exercise).strip()
+    reads_in_words(stopped)
+    assert stopped == NOT_ATTEMPTED
+    below = code_cell(page, "np.asarray(kernel)")
+    assert output_text(below) == "" and not re.search(r"\d", below.locator(".jp-InputArea-prompt").inner_text())
     assert "Ready for the labs." in output_text(code_cell(page, "readiness.check_machine()"))
+    exercise.scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOTS / "00_welcome-fixme.png", full_page=True)
+    exercise.screenshot(path=SCREENSHOTS / "00_welcome-not-attempted.png")
 
     exercise.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Control+A")
@@ -175,7 +256,8 @@ def test_welcome_runs_top_to_bottom_and_its_exercise_checks_the_answer(page, lab
     menu(page, "Run", "Run Selected Cell and All Below")
     wait_until_done(page, timeout=120)
     answered = output_text(code_cell(page, "kernel = np.array("))
-    assert "✅ Right: strong on a vertical edge, 0 on a flat patch, weak on a horizontal edge." in answered
+    reads_in_words(answered.strip())
+    assert "Right: ✅ strong on a vertical edge, 0 on a flat patch, weak on a horizontal edge." in answered
     assert "photo (128, 128) -> convolution (126, 126)" in output_text(code_cell(page, "np.asarray(kernel)"))
     assert "The lesson holds." in output_text(code_cell(page, 'dlicourse.lesson("00_welcome"'))
     assert "Error" not in page.locator(".jp-Notebook").inner_text()

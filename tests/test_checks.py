@@ -4,6 +4,8 @@ The exercise cells are taken from the notebooks themselves (matched by cell id),
 the notebooks. Each notebook with exercises supplies a small namespace for its cells below.
 """
 
+import re
+
 import nbformat
 import numpy as np
 import pytest
@@ -136,15 +138,22 @@ def exercise_cells():
 
 
 @pytest.mark.parametrize("notebook, solution, lab", list(exercise_cells()))
-def test_check_fails_on_placeholder_and_passes_on_solution(notebook, solution, lab, capsys):
+def test_check_stops_at_the_placeholder_and_passes_on_solution(notebook, solution, lab, capsys):
+    """The lab's cell, FIXME and all, stops there (so Run All stops at the first exercise left to do) with
+    one message that names the exercise and the hint; the solution's cell prints one "Right:" line."""
     assert notebook in NAMESPACES, f"add a namespace for {notebook}'s exercises to NAMESPACES"
     base = {"np": np, "check": check, "FIXME": FIXME}
-    lab_verdict = run_cell(lab, {**base, **NAMESPACES[notebook]()})
-    assert isinstance(lab_verdict, check.Verdict) and not lab_verdict
-    assert "is still FIXME" in lab_verdict.message
+    with pytest.raises(check.NotAttempted) as stopped:
+        run_cell(lab, {**base, **NAMESPACES[notebook]()})
+    message = str(stopped.value)
+    name = re.search(r"check\.(\w+)\(", lab)[1]
+    assert message.startswith("Not attempted yet: “Exercise") and "FIXME" in message
+    assert message.endswith(f"Stuck? `check.{name}.hint()` gives a hint.")
+    assert stopped.value._render_traceback_() == [message] and capsys.readouterr().out == ""
     solution_verdict = run_cell(solution, {**base, **NAMESPACES[notebook]()})
     assert solution_verdict, solution_verdict.message
-    assert capsys.readouterr().out.count("✅") == 1
+    out = capsys.readouterr().out
+    assert out.count("✅") == 1 and out.startswith("Right: ✅ ")
 
 
 def test_inverted_explains_common_mistakes(capsys):
@@ -185,14 +194,14 @@ def test_upsampling_explains_shapes_that_do_not_come_back():
 def test_learning_curve_explains_what_is_missing_and_never_the_answer(capsys):
     good = {8: 0.5, 50: 0.6, 200: 0.8, 800: 0.9, 2400: 0.96}
     assert check.learning_curve(good, 2400)
-    assert not check.learning_curve({8: 0.5, FIXME: FIXME}, 2400)
-    assert "still FIXME" in capsys.readouterr().out
+    with pytest.raises(check.NotAttempted, match="`curve` still holds a FIXME"):
+        check.learning_curve({8: 0.5, FIXME: FIXME}, 2400)
     cases = {"draw a line, not a curve": {8: 0.5, 2400: 0.96},
              "start with a handful": {100: 0.6, 200: 0.8, 800: 0.9, 2400: 0.96},
              "go up to all of them": {8: 0.5, 50: 0.6, 200: 0.8, 800: 0.9},
              "holds only 2400": {**good, 5000: 0.97},
              "run from 0 to 1": {**good, 2400: 96},
-             "a new build_model()": {n: 0.5 for n in good}}
+             "a new `build_model()`": {n: 0.5 for n in good}}
     for reason, curve in cases.items():
         assert not check.learning_curve(curve, 2400)
         assert reason in capsys.readouterr().out, reason
@@ -208,7 +217,7 @@ def test_edge_kernel_wants_a_vertical_edge_finder(capsys):
         assert reason in capsys.readouterr().out, reason
 
 
-CHECKS = [name for name in check.__all__ if name != "Verdict"]
+CHECKS = [name for name in check.__all__ if name not in ("Verdict", "NotAttempted")]
 
 
 @pytest.mark.parametrize("name", CHECKS)
@@ -273,7 +282,7 @@ def test_soft_dice_names_the_case_it_gets_wrong(capsys):
         return (2 * area(t * p) + 1) / (area(t) + area(p) + 1)
 
     assert not check.soft_dice(no_smoothing)
-    assert "an empty truth and an empty prediction it gave nan" in capsys.readouterr().out
+    assert "an empty truth and an empty prediction `soft_dice` gave nan" in capsys.readouterr().out
     assert not check.soft_dice(one_number)
     assert "one Dice per image" in capsys.readouterr().out
     assert not check.soft_dice(thresholded)

@@ -1,4 +1,7 @@
-"""The live training curves: a Keras callback that records every epoch and draws outside a notebook too."""
+"""The live training curves (a Keras callback that records every epoch and draws outside a notebook too), and
+one short line per epoch instead of Keras's own output."""
+
+import re
 
 import matplotlib
 
@@ -210,3 +213,24 @@ def test_a_single_epoch_gets_one_whole_tick(monkeypatch):
     plots.history({"rate 0.1": {"accuracy": [0.1], "val_accuracy": [0.12], "loss": [9.0]}})
     ticks = [t for t in figures[0].axes[0].get_xticks() if 0.5 <= t <= figures[0].axes[0].get_xlim()[1]]
     assert ticks == [1.0]
+
+
+def test_epoch_line_prints_one_short_line_per_epoch_with_the_figures_named_as_the_prose_names_them(capsys):
+    """05's training printed 32 wrapped lines of Keras's notation with verbose=2; this is one line an epoch."""
+    x, y = np.random.default_rng(0).normal(size=(16, 4)), np.arange(16) % 2
+    line = plots.EpochLine("loss", "val_accuracy", labels={"loss": "training loss"}, name="tiny")
+    history = tiny_model().fit(x, y, epochs=12, validation_data=(x, y), validation_freq=5, callbacks=[line],
+                               verbose=0)
+    heading, *lines = capsys.readouterr().out.splitlines()
+    assert heading == "tiny:" and len(lines) == 12
+    assert re.fullmatch(r"epoch  1/12 · training loss \d\.\d{3} · \d+ s", lines[0]), lines[0]
+    fifth = f"validation accuracy {history.history['val_accuracy'][0]:.3f}"
+    assert lines[4].startswith("epoch  5/12 · training loss ") and fifth in lines[4]
+    assert "validation" not in lines[5] and max(map(len, lines)) < 80
+
+
+def test_epoch_line_names_dice_and_prints_small_figures_in_few_digits():
+    line = plots.EpochLine("loss", "val_dice_metric", "accuracy")
+    line.params = {"epochs": 8}
+    text = line.line(2, {"loss": 0.41234, "val_dice_metric": 0.00095977, "accuracy": 0.98}, 4.6)
+    assert text == "epoch 3/8 · loss 0.412 · validation Dice 0.00096 · accuracy 0.980 · 5 s"

@@ -27,6 +27,7 @@ def test_training_explorer_trains_only_on_a_click_with_the_chosen_settings(displ
                              [0.1, 0.01, 0.001], max_epochs=8)
     rate, epochs, button = controls(displayed[0])
     assert not calls and rate.value == 0.01 and epochs.max == 8
+    assert rate.style.description_width == "initial"  # "learning rate" whole, not cut to "learning r..."
     rate.value, epochs.value = 0.1, 3
     button.click()
     assert calls == [(0.1, 3)]

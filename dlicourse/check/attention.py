@@ -11,7 +11,7 @@ from functools import cache
 
 import numpy as np
 
-from dlicourse.check._core import Verdict, failure, missing, verdict
+from dlicourse.check._core import Verdict, failure, missing, not_attempted, verdict
 from dlicourse.check._help import exercise
 from dlicourse.placeholders import FixmeError
 
@@ -55,11 +55,35 @@ def _call(fn: Callable, *args) -> tuple[np.ndarray | None, str | None]:
         return None, failure(err)
 
 
+def _occlusion_variant(model: object, image: np.ndarray, label: int, patch: int, stride: int, grey: float = 127.5,
+                       last: bool = True) -> np.ndarray:
+    """The reference occlusion map, or a usual mistake: another grey, or the last position of each row and
+    column left out (`last=False`: range(0, rows - patch, stride))."""
+    import keras
+
+    rows, cols = image.shape[:2]
+    end = 1 if last else 0
+    places = [(t, c) for t in range(0, rows - patch + end, stride) for c in range(0, cols - patch + end, stride)]
+    copies = np.repeat(image[None], len(places) + 1, axis=0)
+    for k, (top, left) in enumerate(places, start=1):
+        copies[k, top:top + patch, left:left + patch] = grey
+    probability = keras.ops.convert_to_numpy(model(copies, training=False))[:, label].astype(np.float64)
+    total, count = np.zeros((rows, cols)), np.zeros((rows, cols))
+    for (top, left), drop in zip(places, probability[0] - probability[1:], strict=True):
+        total[top:top + patch, left:left + patch] += drop
+        count[top:top + patch, left:left + patch] += 1
+    return total / np.maximum(count, 1)
+
+
 @exercise("08_what_the_network_sees",
-          "Loop over the top-left corners of the patch: rows and columns from 0, `stride` apart, while the patch fits.",
-          "For each position, copy the photo, paint the patch grey (e.g. 128) and ask the model for `label`'s "
-          "probability; the drop is the photo's probability minus this one.",
-          "Add the drop to every pixel the patch covered and count the covers; the map is the sum over the count.")
+          "Loop over the top-left corners of the square: `top` and `left` from 0, `stride` apart, up to rows - patch "
+          "and cols - patch inclusive (range(0, rows - patch + 1, stride)).",
+          "For each position, copy the photo and paint the square `grey` (127.5 by default); then give the photo "
+          "and all the copies to the model in one call, and take each copy's drop: the photo's probability of "
+          "`label` minus the copy's.",
+          "Add each drop to `total` over the pixels its square covered, and 1 to `count` there; the map is "
+          "total / count, as the function returns.",
+          title="Exercise: the occlusion loop")
 def occlusion(occlusion_map: object) -> Verdict:
     """`occlusion_map(model, image, label, patch, stride)` must give, per pixel, the mean drop in probability."""
     if (failed := missing(occlusion_map=occlusion_map)) is not None:
@@ -70,30 +94,44 @@ def occlusion(occlusion_map: object) -> Verdict:
 
     model, image = _network(), _images()[0]
     label = int(keras.ops.convert_to_numpy(model(image[None], training=False))[0].argmax())  # a plain call
-    mine, error = _call(occlusion_map, model, image, label, 8, 4)
+    patch, stride = 8, 4
+    mine, error = _call(occlusion_map, model, image, label, patch, stride)
     if error == "FIXME":
-        return verdict(False, "`occlusion_map` is still FIXME inside: write the loop in its body and run the cell.")
+        return not_attempted("`occlusion_map` is still FIXME inside: write the loop in its body and run this cell.")
     if error:
-        return verdict(False, f"occlusion_map failed on a {SIZE}x{SIZE} photo ({error}).")
-    want = reference_maps.occlusion_map(model, image, label, 8, 4)
+        return verdict(False, f"`occlusion_map` failed on a {SIZE}x{SIZE} photo ({error}).")
+    want = reference_maps.occlusion_map(model, image, label, patch, stride)
     if mine.shape != want.shape:
-        return verdict(False, f"the map is {mine.shape}; it should have the photo's rows and columns {want.shape}.")
-    if np.allclose(mine, -want, atol=1e-4) and np.abs(want).max() > 1e-4:
+        return verdict(False, f"`occlusion_map` gives a map of shape {mine.shape}; it should have the photo's rows "
+                              f"and columns, {want.shape}.")
+    if np.allclose(mine, want, atol=1e-4):
+        return verdict(True, "your loop finds how much each part of the photo matters to the answer.")
+    if np.abs(mine).max() < 1e-9:
+        return verdict(False, "the map of `occlusion_map` is 0 everywhere: add each copy's drop to `total` over "
+                              "the pixels its square covered, and 1 to `count` there.")
+    if np.allclose(mine, -want, atol=1e-4):
         return verdict(False, "the map has the right size but the opposite sign: record how much the probability "
-                              "*drops* (before minus after), so hiding what matters gives large values.")
-    if not np.allclose(mine, want, atol=1e-4):
-        scale = np.abs(mine).max() / max(np.abs(want).max(), 1e-12)
-        hint = (" Each pixel should hold the *mean* drop of the patches that covered it: divide the sum by how "
-                "many covered it." if scale > 1.5 else " Check that each patch is grey exactly where it hides "
-                "the photo, and that every position, `stride` pixels apart, is tried.")
-        return verdict(False, "the map differs from sliding a grey patch over the photo." + hint)
-    return verdict(True, "Right: your loop finds how much each part of the photo matters to the answer.")
+                              "*drops* (the photo's minus the copy's), so hiding what matters gives large values.")
+    if np.allclose(mine, _occlusion_variant(model, image, label, patch, stride, last=False), atol=1e-4):
+        return verdict(False, "the last square of each row and column is missing: `top` goes up to rows - patch "
+                              "inclusive, so range(0, rows - patch + 1, stride), and `left` likewise.")
+    for grey in (0.0, 128.0, 255.0):
+        if np.allclose(mine, _occlusion_variant(model, image, label, patch, stride, grey=grey), atol=1e-4):
+            return verdict(False, f"the squares are painted {grey:g}: paint them with `grey`, the function's "
+                                  "argument (127.5 unless the caller says otherwise).")
+    if np.abs(mine).max() > 1.5 * np.abs(want).max():
+        return verdict(False, "the map is too large: each pixel holds the *mean* drop of the squares that covered "
+                              "it, so divide `total` by `count`.")
+    return verdict(False, "the map differs from sliding a grey square over the photo: check that each copy is "
+                          "grey exactly where its square hides the photo, and that every position, `stride` "
+                          "pixels apart, is tried once.")
 
 
 @exercise("08_what_the_network_sees",
           "`feature_gradients` gives the last convolution's maps and the gradients of each class score on them.",
           "Average the gradients over rows and columns: one weight per channel and image.",
-          "Weight each channel's map, sum over channels, keep the positive part (ReLU), then resize to the photo.")
+          "Weight each channel's map, sum over channels, keep the positive part (ReLU), then resize to the photo.",
+          title="Exercise: the Grad-CAM weighting")
 def grad_cam(grad_cam: object) -> Verdict:
     """`grad_cam(model, images, classes)` must weight the feature maps by mean gradient, sum, ReLU, upsample."""
     if (failed := missing(grad_cam=grad_cam)) is not None:
@@ -104,15 +142,15 @@ def grad_cam(grad_cam: object) -> Verdict:
     classes = np.array([0, 0, 1, 1])  # both classes of both pictures: the losing class has negative evidence
     mine, error = _call(grad_cam, model, images, classes)
     if error == "FIXME":
-        return verdict(False, "`grad_cam` is still FIXME inside: write the weighting in its body and run the cell.")
+        return not_attempted("`grad_cam` is still FIXME inside: write the weighting in its body and run this cell.")
     if error:
-        return verdict(False, f"grad_cam failed on four {SIZE}x{SIZE} photos ({error}).")
+        return verdict(False, f"`grad_cam` failed on four {SIZE}x{SIZE} photos ({error}).")
     want = reference_maps.grad_cam(model, images, classes)
-    if mine.ndim == 3 and mine.shape[1:] != want.shape[1:]:
+    if mine.ndim == 3 and mine.shape[0] == want.shape[0] and mine.shape[1:] != want.shape[1:]:
         return verdict(False, f"the maps are {mine.shape[1]}x{mine.shape[2]}, the size of the feature maps: "
-                              "upsample them to the photos' size so they can lie over the photo.")
+                              "upsample them to the photos' size, so that they lie over the photo.")
     if mine.shape != want.shape:
-        return verdict(False, f"grad_cam gives shape {mine.shape}; one map per photo, {want.shape}, is expected.")
+        return verdict(False, f"`grad_cam` gives shape {mine.shape}; one map per photo, {want.shape}, is expected.")
     if (mine < -1e-6).any():
         return verdict(False, "the maps have negative values: keep only what speaks *for* the class (a ReLU).")
     features, grads = attribution.feature_gradients(model, images, classes)
@@ -124,4 +162,4 @@ def grad_cam(grad_cam: object) -> Verdict:
     if not np.allclose(mine, want, rtol=1e-3, atol=1e-5 * max(want.max(), 1e-12)):
         return verdict(False, "the maps differ from Grad-CAM's: one weight per channel (the gradients averaged "
                               "over rows and columns), then the weighted sum of the feature maps over channels.")
-    return verdict(True, "Right: your Grad-CAM weighs each feature map by how much it raises the class score.")
+    return verdict(True, "your Grad-CAM weighs each feature map by how much it raises the class score.")

@@ -38,6 +38,8 @@ READ_EVENTS = {"os.listdir", "os.scandir", "glob.glob", "os.chdir"}
 PROCESS_EVENTS = {"os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
                   "subprocess.Popen", "pty.spawn"}
 ALLOWED_DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/tty")
+# The FIXME placeholder's code (wherever the sandbox shows the course): its error names the submission's line.
+PLACEHOLDERS = os.path.join("dlicourse", "placeholders.py")
 
 
 class Stopped(Exception):
@@ -151,7 +153,7 @@ def _describe(err: BaseException) -> str:
     """One line: the exception and where in the submission it came from."""
     where = ""
     for frame in reversed(traceback.extract_tb(err.__traceback__)):
-        if frame.filename != __file__:
+        if frame.filename != __file__ and not frame.filename.endswith(PLACEHOLDERS):
             where = f" (line {frame.lineno} of {os.path.basename(frame.filename)})"
             break
     text = str(err).strip().splitlines()
