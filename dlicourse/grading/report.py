@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dlicourse.grading.answers import ANSWERS, INVALID, PASS_ACCURACY
+from dlicourse.grading.protocol import clean
 
 if TYPE_CHECKING:
     from dlicourse.grading.gradebook import Grade
@@ -39,4 +40,4 @@ def report(result: Grade, max_failures: int = 10, public: bool = False) -> str:
     if result.isolation:
         lines.append(f"  isolation: {result.isolation}")
     lines += [f"  CLEANUP FAILED: {problem}" for problem in result.cleanup]
-    return "\n".join(lines)
+    return "\n".join(clean(line, 2000) for line in lines)  # a folder's name is the student's to choose
