@@ -63,15 +63,19 @@ def _free(corner: tuple[int, int], taken: list[tuple[int, int]], window: int) ->
     return all(abs(corner[0] - y) >= window or abs(corner[1] - x) >= window for y, x in taken)
 
 
-def _anchor(rng: np.random.Generator, kind: str, mask: np.ndarray, hard: Hard, window: int
-            ) -> tuple[float, float] | None:
+def _outline(mask: np.ndarray) -> np.ndarray:
+    """The whales' pixels (row, col) within 4 pixels of the sea: where a body meets the water, as a head does."""
+    inside = (mask > 0).astype(np.uint8)
+    return np.argwhere(inside & (1 - cv2.erode(inside, np.ones((9, 9), np.uint8))))
+
+
+def _anchor(rng: np.random.Generator, kind: str, shape: tuple[int, ...], outline: np.ndarray, hard: Hard,
+            window: int) -> tuple[float, float] | None:
     """Where a not-face candidate of `kind` is centred before its jitter, as the training crops find it (a
-    body's on its outline, where it meets the sea as a head does); None when the scene has none."""
+    body's on its `outline`); None when the scene has none."""
     if kind == "sea":
-        return rng.uniform(0, mask.shape[0]), rng.uniform(0, mask.shape[1])
+        return rng.uniform(0, shape[0]), rng.uniform(0, shape[1])
     if kind == "body":
-        inside = (mask > 0).astype(np.uint8)
-        outline = np.argwhere(inside & (1 - cv2.erode(inside, np.ones((9, 9), np.uint8))))
         return tuple(outline[rng.integers(len(outline))]) if len(outline) else None
     if not hard[kind]:
         return None
@@ -80,7 +84,7 @@ def _anchor(rng: np.random.Generator, kind: str, mask: np.ndarray, hard: Hard, w
     return cy + rng.normal(0, spread), cx + rng.normal(0, spread)
 
 
-def _partner(rng: np.random.Generator, face: np.ndarray, image: np.ndarray, mask: np.ndarray, boxes: np.ndarray,
+def _partner(rng: np.random.Generator, face: np.ndarray, image: np.ndarray, outline: np.ndarray, boxes: np.ndarray,
              hard: Hard, taken: list[tuple[int, int]], jitter: float) -> tuple[str, np.ndarray, tuple[int, int]] | None:
     """The not-face crop most like `face` among `_TRIES` candidates cut as faces are (an anchor, the same
     jitter), none sharing a pixel with `taken`; None when none is close enough."""
@@ -89,7 +93,7 @@ def _partner(rng: np.random.Generator, face: np.ndarray, image: np.ndarray, mask
     best: tuple[float, str, np.ndarray, tuple[int, int]] | None = None
     for _ in range(_TRIES):
         kind = kinds[rng.choice(len(kinds), p=shares)]
-        anchor = _anchor(rng, kind, mask, hard, window)
+        anchor = _anchor(rng, kind, image.shape, outline, hard, window)
         if anchor is None:
             continue
         cy, cx = anchor[0] + rng.uniform(-jitter, jitter), anchor[1] + rng.uniform(-jitter, jitter)
@@ -110,12 +114,13 @@ def _pairs(rng: np.random.Generator, image: np.ndarray, mask: np.ndarray, boxes:
     jitter = window / 8 * offset  # the training crops' jitter, scaled by the shift as theirs is
     taken: list[tuple[int, int]] = []
     pairs = []
+    outline = _outline(mask)
     for x1, y1, x2, y2 in boxes:
         cy, cx = (y1 + y2) / 2 + rng.uniform(-jitter, jitter), (x1 + x2) / 2 + rng.uniform(-jitter, jitter)
         face, spot = _cut(image, cy, cx, window), _corner(cy, cx, window)
         if face is None or not _free(spot, taken, window):
             continue
-        partner = _partner(rng, face, image, mask, boxes, hard, taken + [spot], jitter)
+        partner = _partner(rng, face, image, outline, boxes, hard, taken + [spot], jitter)
         if partner is not None:
             kind, crop, partner_spot = partner
             taken += [spot, partner_spot]
