@@ -28,7 +28,7 @@ from grading_support import BRIGHT_IS_WHALE, FAST, submission_file
 from dlicourse import grading
 from dlicourse.grading import handin, isolation
 from dlicourse.grading.cgroups import Cgroup
-from dlicourse.grading.launch import font_cache
+from dlicourse.grading.launch import font_lists
 from dlicourse.grading.sandbox import SAID
 
 pytestmark = [pytest.mark.usefixtures("private_temp"),
@@ -317,7 +317,7 @@ def graded(tmp_path_factory):
     (cache / "hidden.npz").write_text("labels: whale, not whale")
     (images / "face" / "0.png").write_text("a real crop")
     listener = Listener()
-    host_paths = [str(base), "dlicourse-grade-", "/sys/fs/cgroup", *filter(None, [font_cache()])]
+    host_paths = [str(base), "dlicourse-grade-", "/sys/fs/cgroup", *{str(f.parent) for f in font_lists()}]
     values = {"secret": SECRET, "cache": cache, "cache_relative": str(cache)[1:], "images": images,
               "port": listener.port, "outside": outside, "outside_relative": str(outside)[1:], "marker": MARKER,
               "host_paths": host_paths, **CALLS}

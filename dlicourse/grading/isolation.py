@@ -2,10 +2,13 @@
 puts it in its own network, PID, IPC, UTS and mount namespaces, in a new session.
 
 Inside, the submission sees a tree of its own: `/usr` and `/etc`, the Python it runs on and its
-packages (read-only), the course's `dlicourse` package without its data generators (read-only), its
-own folder (read-only), the anonymised test images (read-only), and a size-capped tmpfs work folder
-and `/tmp`. The grader's data cache, the instructor's `--images` folder, home folders and the course
-source are not there. `/proc` shows only its own processes, and the network only its own loopback.
+packages (read-only), the course's `dlicourse` package without its data generators (read-only), and
+under `/grade` a tmpfs that bubblewrap fills from the grader's descriptors and then makes read-only: the
+copy of its hand-in, the anonymised test images, its configuration; then a size-capped tmpfs work folder
+and `/tmp`. The grader's data cache, the instructor's `--images` folder, home folders, the grading
+folder and the course source are not there, nor named in its mounts. `/proc` shows only its own
+processes, and the network only its own loopback. A seccomp filter (`seccomp`) refuses the kernel's
+interfaces that namespaces do not separate (keyrings above all) and nested namespaces.
 
 When the grader runs as root, the sandbox starts as root only long enough to switch, with `setpriv`,
 to an unprivileged user (nobody) with no capabilities, an empty bounding set and no_new_privs; a

@@ -1,9 +1,10 @@
-"""Starting one submission's child process: its folder on the host, its configuration, its environment,
-and either its sandbox (bubblewrap, in a cgroup; the zygote forks the child into it) or, when the
-instructor asks for it, a plain unsafe process.
+"""Starting one submission's child process: its configuration, its environment, and either its sandbox
+(bubblewrap, in a cgroup, under the seccomp filter; the zygote forks the child into it) or, when the
+instructor asks for it, a plain unsafe process working in a folder on the host.
 
-Nothing secret goes in: the configuration and environment hold paths and limits, never the test
-set's seed or labels, and the command line is one the submission cannot see anyway (PID namespace).
+Nothing secret goes in: the configuration and environment hold sandbox paths and limits, never the test
+set's seed or labels, and nothing the sandbox can read (its mounts, bubblewrap's command line, what the
+child inherits from the zygote) names a host path of the grader's beyond the Python and course it runs.
 """
 
 from __future__ import annotations
@@ -59,15 +60,14 @@ def remove_tree(root: Path) -> list[str]:
     return [f"could not remove the grading folder {root}"] if root.exists() else []
 
 
-def font_cache() -> str | None:
-    """The grader's matplotlib cache, whose font list the child copies before the submission runs: a
-    fresh one would be rebuilt, by a process (fc-list), for every submission."""
+def font_lists() -> list[Path]:
+    """The grader's matplotlib font lists, which the child copies before the submission runs: a fresh one
+    would be rebuilt, by a process (fc-list), for every submission."""
     with contextlib.suppress(Exception):
         import matplotlib
 
-        folder = matplotlib.get_cachedir()
-        return folder if any(Path(folder).glob("fontlist*.json")) else None
-    return None
+        return sorted(Path(matplotlib.get_cachedir()).glob("fontlist*.json"))
+    return []
 
 
 def _threads(threads: int | None) -> dict[str, str]:
@@ -120,7 +120,7 @@ def start(hand_in: HandIn, images: Images, root: Path, limits: Limits, threads: 
     if zygote is None:
         return _start_unsafe(hand_in, images, root, config, threads, token, protected)
     config |= {"submission": f"{isolation.SUBMISSION}/{hand_in.submission}", "work": isolation.WORK,
-               "course": isolation.COURSE, "protected": [], "font_cache": FONTS if font_cache() else None}
+               "course": isolation.COURSE, "protected": [], "font_cache": FONTS if font_lists() else None}
     return _start_isolated(hand_in, images, config, _environment(isolation.WORK, threads), zygote, limits, threads)
 
 
@@ -131,7 +131,8 @@ def _start_unsafe(hand_in: HandIn, images: Images, root: Path, config: dict, thr
     (root / "work").mkdir()
     files.write_json(root / "config.json", config | {
         "submission": str(root / "submission" / hand_in.submission), "work": str(root / "work"),
-        "course": str(PACKAGE.parent), "protected": [str(p) for p in protected], "font_cache": font_cache()})
+        "course": str(PACKAGE.parent), "protected": [str(p) for p in protected],
+        "font_cache": next((str(f.parent) for f in font_lists()), None)})
     env = _environment(str(root / "work"), threads)
     requests_r, requests_w = os.pipe()
     messages_r, messages_w = os.pipe()
@@ -158,7 +159,7 @@ def _grade_files(hand_in: HandIn, images: Images, config: dict) -> Iterator[tupl
     opened = [tempfile.TemporaryFile()]  # noqa: SIM115 - closed below
     opened[0].write(json.dumps(config).encode())
     opened[0].seek(0)
-    fonts = sorted(Path(font_cache() or "/nonexistent").glob("fontlist*.json"))
+    fonts = font_lists()
     try:
         opened += [open(font, "rb") for font in fonts]  # noqa: SIM115 - closed below
         wanted = [(f.fileno(), f"{isolation.IMAGES}/{name}") for name, f in images.files]

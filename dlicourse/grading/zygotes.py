@@ -16,7 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from dlicourse.grading.launch import base_environment, font_cache
+from dlicourse.grading.launch import base_environment, font_lists
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 START_S = 300.0  # importing Keras on a busy 2-core machine takes up to a minute
@@ -37,7 +37,7 @@ class Zygote:
             {"TMPDIR": os.environ["TMPDIR"]} if "TMPDIR" in os.environ else {})
         # Its font lists go as open files: a path of the grader's (its home) in its environment or command
         # line would be every runner's to read (/proc/self/environ, /proc/self/cmdline).
-        fonts = [open(f, "rb") for f in sorted(Path(font_cache() or "/nonexistent").glob("fontlist*.json"))]  # noqa: SIM115
+        fonts = [open(f, "rb") for f in font_lists()]  # noqa: SIM115 - closed once it has started
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-B", str(ZYGOTE), str(theirs.fileno()),
