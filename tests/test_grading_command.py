@@ -120,7 +120,7 @@ def test_students_come_from_the_path_by_a_pattern_one_row_each(tmp_path, crops, 
     assert code == 1 and [r["student"] for r in rows(book)] == ["101", "102"]
     capsys.readouterr()
 
-    for pattern, said in ((r"_(1)0", "are both student '1'"), ("nobody", "finds no student in")):
+    for pattern, said in ((r"_(1)0", "are both student '1'"), ("no-such-student", "finds no student in")):
         assert main(["grade", *subs, "--images", str(crops), "--student-from", pattern]) == 2
         err = capsys.readouterr().err
         assert said in err and err.count("\n") == 1

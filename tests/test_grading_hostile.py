@@ -1,7 +1,8 @@
-"""A determined student's attacks on the isolated grader (issue 13), every route at once: each attack is a
-submission, all are graded in one `grade_many` on six tiny images, and each must end with a score, a
+"""A determined student's attacks on the isolated grader (issues 13 and 33), every route at once: each attack
+is a submission, all are graded in one `grade_many` on six tiny images, and each must end with a score, a
 reason, and nothing outside its sandbox changed (no file written, no connection made, no secret read,
-no process left, no cgroup left).
+no process left, no cgroup left). Issue 33's classes that need a set, a class or a gradebook of their own
+follow, one test each (`test_class_N_...`).
 
 The "spies" answer "whale" unless they got hold of something, in which case they answer "leak: ...",
 so a leak shows up as an answer. Needs bubblewrap and namespaces; runs as root in CI (where the sandbox
