@@ -4,6 +4,8 @@ submission sees, and a clean end even when the grader is interrupted."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 from conftest import ROOT
@@ -101,3 +103,20 @@ def test_a_quickly_trained_classifier_gets_the_same_grade_in_practice_as_for_rea
     assert practice.problem is None and real.problem is None, (practice.problem, real.problem)
     assert min(practice.accuracy, real.accuracy) > 0.65, (practice.accuracy, real.accuracy)  # well above chance
     assert abs(practice.accuracy - real.accuracy) <= 0.1
+
+
+def test_a_large_set_is_graded_within_the_usual_limit_on_open_files(tmp_path):
+    """Each image holds a descriptor until bubblewrap has copied it: a grader started with a soft limit of
+    256 open files raises it for a set of 300 images, rather than failing."""
+    submission = submission_file(tmp_path, "def predict(path):\n    return 'whale'\n")
+    script = f"""
+import resource
+import numpy as np
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+from dlicourse import grading
+toy = grading.TestSet([np.full((8, 8, 3), 90, np.uint8)] * 300, ["whale"] * 300, "300")
+result = grading.grade({str(submission)!r}, toy)
+print(result.problem, result.accuracy)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.stdout.split()[-2:] == ["None", "1.0"], done.stdout[-500:] + done.stderr[-2000:]

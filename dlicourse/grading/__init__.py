@@ -9,9 +9,11 @@ once and calls `predict(path)` per image over a pipe. Whatever the submission do
 and a reason.
 
 The modules, one job each: `answers` (the two answers, the pass mark), `testsets` (hidden, practice
-and folder sets), `sandbox` (one running submission), `processes` (killing what it started),
-`isolation` (the bubblewrap command), `cgroups` (kernel limits), `launch` (starting the child),
-`protocol` (the pipes, with deadlines and strict messages), `grader` (one grade, many grades),
+and folder sets), `testimages` (the images as the submission gets them), `handin` (taking a hand-in
+folder safely, and its hash), `sandbox` (one running submission), `processes` (killing what it started),
+`isolation` (the bubblewrap command), `seccomp` (the system calls refused), `cgroups` (kernel limits),
+`launch` (starting the child), `protocol` (the pipes, with deadlines and strict messages), `grader` (one
+grade, many grades),
 `gradebook` (scores, the class's CSV a re-grade reads back, Canvas's import), `report` (the text a person
 reads), `gradescope` (Gradescope's results.json), `child` (the process inside the sandbox), `command`
 (`dlicourse grade`).

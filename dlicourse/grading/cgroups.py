@@ -1,5 +1,8 @@
 """Kernel limits on everything one submission uses: a cgroup with a memory limit (shared memory, memfds
-and tmpfs pages included, which an RSS watch misses) and a process limit (a fork bomb hits it).
+and tmpfs pages included, which an RSS watch misses), a process limit (a fork bomb hits it) and a share of
+the CPU (cgroup v1 `cpu.shares` and a CFS quota, v2 `cpu.weight` and `cpu.max`): every sandbox weighs the
+same, however many processes or threads it runs, and none uses more cores than it was given, so a
+classmate graded beside a hog keeps its share (issue 33: 48 spinners made one 37 times slower).
 
 cgroup v2 where the machine offers its `memory` and `pids` controllers to this user, else v1 (what
 root gets on the course's machines, CI's included), else none: `Cgroup.create` then says why, and the
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
+CPU_PERIOD_US = 100_000  # the CFS period: a quota of `cpus` periods a period is `cpus` cores
 
 
 def _own_path(controller: str) -> str:
@@ -41,6 +45,10 @@ def _write(path: Path, value: str) -> None:
     path.write_text(value)
 
 
+def _cpu_line(cpus: int, share: bool) -> str:
+    return f"an equal CPU share, at most {cpus} core(s)" if share else "no CPU controller (no CPU share)"
+
+
 @dataclass
 class Cgroup:
     """A cgroup (one folder in v2, one per controller in v1) holding one submission."""
@@ -53,14 +61,15 @@ class Cgroup:
     problems: list[str] = field(default_factory=list)
 
     @classmethod
-    def create(cls, memory_mb: int, pids: int) -> tuple[Cgroup | None, str]:
-        """A new cgroup with these limits, and a line that says what was made (or why none could be)."""
+    def create(cls, memory_mb: int, pids: int, cpus: int) -> tuple[Cgroup | None, str]:
+        """A new cgroup with these limits (`cpus`: the cores it may use at most), and a line that says what
+        was made (or why none could be)."""
         name = f"dlicourse-grade-{os.getpid()}-{secrets.token_hex(6)}"  # a leftover one names its grader
         memory = memory_mb * 2**20
         reasons = []
         for make in (cls._v2, cls._v1):
             try:
-                group = make(name, memory, pids)
+                group = make(name, memory, pids, cpus)
             except OSError as err:
                 reasons.append(f"{make.__name__[1:]}: {err.strerror or err}")
                 continue
@@ -68,32 +77,38 @@ class Cgroup:
         return None, "no cgroup (" + "; ".join(reasons) + ")"
 
     @classmethod
-    def _v2(cls, name: str, memory: int, pids: int) -> Cgroup:
+    def _v2(cls, name: str, memory: int, pids: int, cpus: int) -> Cgroup:
         mount = next((m for m in (ROOT, ROOT / "unified") if (m / "cgroup.controllers").is_file()), None)
         if mount is None:
             raise OSError(0, "not mounted")
         parent = _parent(mount, "")
-        wanted = {"memory", "pids"}
-        if not wanted <= set((parent / "cgroup.subtree_control").read_text().split()):
+        delegated = set((parent / "cgroup.subtree_control").read_text().split())
+        if not {"memory", "pids"} <= delegated:
             raise OSError(0, f"memory and pids controllers not delegated to {parent}")
         folder = parent / name
         folder.mkdir()
-        group = cls(2, [folder], memory, pids, f"cgroup v2: memory {memory >> 20} MiB, {pids} processes")
+        share = "cpu" in delegated
+        group = cls(2, [folder], memory, pids, f"cgroup v2: memory {memory >> 20} MiB, {pids} processes, "
+                                               f"{_cpu_line(cpus, share)}")
         try:
             _write(folder / "memory.max", str(memory))
             with contextlib.suppress(OSError):
                 _write(folder / "memory.swap.max", "0")
             _write(folder / "pids.max", str(pids))
+            if share:
+                _write(folder / "cpu.weight", "100")
+                _write(folder / "cpu.max", f"{cpus * CPU_PERIOD_US} {CPU_PERIOD_US}")
         except OSError:
             group.remove()
             raise
         return group
 
     @classmethod
-    def _v1(cls, name: str, memory: int, pids: int) -> Cgroup:
+    def _v1(cls, name: str, memory: int, pids: int, cpus: int) -> Cgroup:
+        share = (ROOT / "cpu" / "cgroup.procs").is_file()
         folders = []
         try:
-            for controller in ("memory", "pids"):
+            for controller in ("memory", "pids", "cpu")[: 3 if share else 2]:
                 mount = ROOT / controller
                 if not (mount / "cgroup.procs").is_file():
                     raise OSError(0, f"no {controller} controller mounted")
@@ -104,10 +119,15 @@ class Cgroup:
             with contextlib.suppress(OSError):  # only where swap is accounted
                 _write(folders[0] / "memory.memsw.limit_in_bytes", str(memory))
             _write(folders[1] / "pids.max", str(pids))
+            if share:
+                _write(folders[2] / "cpu.shares", "1024")
+                _write(folders[2] / "cpu.cfs_period_us", str(CPU_PERIOD_US))
+                _write(folders[2] / "cpu.cfs_quota_us", str(cpus * CPU_PERIOD_US))
         except OSError:
             cls(1, folders, memory, pids).remove()
             raise
-        return cls(1, folders, memory, pids, f"cgroup v1: memory {memory >> 20} MiB, {pids} processes")
+        return cls(1, folders, memory, pids, f"cgroup v1: memory {memory >> 20} MiB, {pids} processes, "
+                                             f"{_cpu_line(cpus, share)}")
 
     @property
     def procs_files(self) -> list[Path]:

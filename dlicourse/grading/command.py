@@ -9,6 +9,7 @@ hand-in is unchanged keeps their row without running again and a changed one is 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -17,9 +18,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from dlicourse import grading
-from dlicourse.grading import isolation, testsets
+from dlicourse.grading import handin, isolation, testsets
 from dlicourse.grading.gradebook import Gradebook, GradebookError, default_student, gradebook_row
-from dlicourse.grading.launch import submission_digest
+from dlicourse.grading.protocol import clean
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _grade_class(args)
     except (GradeError, GradebookError) as err:
-        print(f"dlicourse grade: {err}", file=sys.stderr)
+        print(f"dlicourse grade: {clean(err, 2000)}", file=sys.stderr)  # it may quote a student's folder name
         return 2
 
 
@@ -133,7 +134,7 @@ def _entries(paths: list[str], pattern: str | None) -> list[Entry]:
             raise GradeError(f"{seen[student]} and {path} are both student {student!r}: one submission a student "
                              "(--student-from says how the path names the student)")
         seen[student] = path
-        entries.append(Entry(path, student, submission_digest(Path(path).expanduser().resolve())))
+        entries.append(Entry(path, student, handin.digest(Path(path).expanduser().absolute())))
     return entries
 
 
@@ -141,7 +142,7 @@ def _student(path: str, regex: re.Pattern | None) -> str:
     if regex is None:
         return default_student(path)
     found = regex.search(path)
-    student = (found.group(1) if found.groups() else found.group(0)) if found else ""
+    student = clean((found.group(1) if found.groups() else found.group(0)) if found else "", 200)
     if not student:
         raise GradeError(f"--student-from {regex.pattern!r} finds no student in {path}")
     return student
@@ -168,9 +169,21 @@ def _hidden_set(args: argparse.Namespace, book: Gradebook | None) -> tuple[str, 
     return identity, int(stored_seed) if stored_seed and not args.images else None
 
 
+def grader_version() -> str:
+    """dlicourse's version and a hash of the grader's code (this package): a row graded by a grader that has
+    since changed (a hole fixed, say) is graded again, never kept."""
+    from dlicourse import __version__
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    return f"grader {__version__}+{digest.hexdigest()[:12]}"
+
+
 def _conditions(limits: grading.Limits, isolated: bool) -> str:
-    """The gradebook's record of how a row was graded; a re-grade keeps a row only under the same."""
-    return ("isolated" if isolated else "NOT isolated") + "; " + " ".join(
+    """The gradebook's record of how a row was graded; a re-grade keeps a row only under the same: the same
+    grader, isolation and limits."""
+    return f"{grader_version()}; " + ("isolated" if isolated else "NOT isolated") + "; " + " ".join(
         f"{name}={value:g}" for name, value in asdict(limits).items())
 
 
@@ -187,7 +200,7 @@ def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, 
     with tqdm(total=len(todo), desc="grading", unit="submission", file=sys.stderr,
               disable=args.json or len(todo) < 2) as progress:
         def done(index: int, result: grading.Grade) -> None:
-            result.student, result.files_sha256 = todo[index].student, todo[index].files_sha256
+            result.student = todo[index].student
             with lock:
                 if book is not None:
                     book.put(gradebook_row(result, identity, conditions))
@@ -203,7 +216,7 @@ def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, 
             grades = grading.grade_many(paths, test_set, limits, jobs=args.jobs, protected=protected,
                                         isolated=not args.unsafe_no_isolation, on_done=done)
     for entry, result in zip(todo, grades, strict=True):  # a cluster's lost task is a new Grade at the end
-        result.student, result.files_sha256 = entry.student, entry.files_sha256
+        result.student = entry.student
     return grades
 
 
@@ -212,7 +225,7 @@ def _test_set(args: argparse.Namespace, seed: int | None) -> grading.TestSet:
         return grading.whale_set(args.n, seed=seed)
     test_set = grading.folder_set(args.images)
     for path, reason in test_set.skipped:
-        print(f"skipped {path}: {reason}", file=sys.stderr)
+        print(clean(f"skipped {path}: {reason}", 2000), file=sys.stderr)
     return test_set
 
 
@@ -235,7 +248,7 @@ def _report(args: argparse.Namespace, entries: list[Entry], kept: dict[str, dict
             row = kept.get(e.student) or gradebook_row(graded[e.student])
             verdict = "PASS" if row["passed"] == "True" else "FAIL"
             note = "  (unchanged: kept)" if e.student in kept else (f"  ({row['problem']})" if row["problem"] else "")
-            print(f"{verdict} {float(row['accuracy']):6.1%}  {e.student}{note}")
+            print(clean(f"{verdict} {float(row['accuracy']):6.1%}  {e.student}{note}", 2000))
         others = len(book.rows) - len(entries)
         print(f"gradebook: {args.out}" + (f" (with {others} other student(s) graded before)" if others else ""))
         if args.canvas:

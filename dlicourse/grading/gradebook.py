@@ -39,7 +39,8 @@ class Grade:
     isolation: str = ""  # what held the submission
     cleanup: list[str] = field(default_factory=list)  # what the grader could not clean up afterwards
     student: str = ""  # whose it is (the gradebook's key); empty: the submission's folder name
-    files_sha256: str = ""  # what was handed in (`launch.submission_digest`), when a class is graded
+    files_sha256: str = ""  # the copy that was graded (`handin.take`); empty when none was taken
+    grader_fault: bool = False  # the grader (not the submission) failed, by its own exception or a lost task
 
     @property
     def accuracy(self) -> float:
@@ -81,8 +82,10 @@ GRADEBOOK_COLUMNS = ["student", "score", "passed", "accuracy", "whale_accuracy",
                      "conditions", "isolation", "cleanup"]
 # Canvas's gradebook import: these columns identify the student, then one column per assignment.
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-# How a grade begins when the grader, not the submission, stopped it (grader.py, instructor/distributed.py).
-GRADER_FAULTS = ("the grader failed:", "not graded: the task was lost")
+# A cell a spreadsheet would take for a formula (or a field separator) begins with one of these; such a cell is
+# written with a leading apostrophe, as OWASP's advice on CSV injection and the spreadsheets themselves take a
+# literal (a cell that begins with an apostrophe gets one more, so reading back is exact).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 class GradebookError(Exception):
@@ -90,29 +93,35 @@ class GradebookError(Exception):
 
 
 def default_student(submission: str | os.PathLike) -> str:
-    """Whose submission it is, when no pattern says: the name of its folder (`alice/submission.py`)."""
-    return Path(submission).expanduser().resolve().parent.name
+    """Whose submission it is, when no pattern says: the name of its folder as given (`alice/submission.py`),
+    never where a link leads. Made one printable line (`protocol.clean`): it is printed and kept."""
+    return clean(Path(submission).expanduser().absolute().parent.name, 200)
 
 
-def grader_fault(problem: str | None) -> bool:
-    """The grade says nothing of the submission: the grader failed or lost the task. Its score stays blank
-    for the LMS, and a re-grade grades it again."""
-    return bool(problem) and problem.startswith(GRADER_FAULTS)
+def literal(cell: str) -> str:
+    """`cell` as a spreadsheet shows it, never runs it."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+def unliteral(cell: str) -> str:
+    """`literal`'s inverse, for reading a gradebook back."""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def gradebook_row(result: Grade, test_set: str = "", conditions: str = "") -> dict[str, str]:
     """A grade as a gradebook line. `score` (percent right) is what an LMS imports; blank for a grader fault.
-    `test_set` and `conditions` (isolation and limits) are what a re-grade must match to keep the line."""
+    `test_set` and `conditions` (isolation, limits, the grader's version) are what a re-grade must match to
+    keep the line."""
     invalid = sum(row[INVALID] for row in result.confusion.values())
-    score = "" if grader_fault(result.problem) else f"{100 * result.accuracy:.1f}"
+    score = "" if result.grader_fault else f"{100 * result.accuracy:.1f}"
     return {"student": result.student or default_student(result.submission), "score": score,
             "passed": str(result.passed), "accuracy": f"{result.accuracy:.4f}",
             "whale_accuracy": f"{result.per_class.get('whale', 0.0):.4f}",
             "not_whale_accuracy": f"{result.per_class.get('not whale', 0.0):.4f}", "correct": str(result.correct),
-            "total": str(result.total), "invalid": str(invalid), "problem": result.problem or "",
+            "total": str(result.total), "invalid": str(invalid), "problem": clean(result.problem or "", 1000),
             "seconds": f"{result.seconds:.1f}", "seed": "" if result.seed is None else str(result.seed),
-            "test_set": test_set, "submission": result.submission, "files_sha256": result.files_sha256,
-            "conditions": conditions, "isolation": result.isolation, "cleanup": "; ".join(result.cleanup)}
+            "test_set": test_set, "submission": clean(result.submission, 1000), "files_sha256": result.files_sha256,
+            "conditions": conditions, "isolation": result.isolation, "cleanup": clean("; ".join(result.cleanup), 1000)}
 
 
 def write_gradebook(path: str | os.PathLike, results: Sequence[Grade]) -> Path:
@@ -154,7 +163,7 @@ class Gradebook:
             raise GradebookError(f"{path} is not a gradebook of this grader (no {', '.join(missing[:3])} column); "
                                  "give another --out")
         book.extra_columns = [c for c in columns if c not in GRADEBOOK_COLUMNS]
-        for row in rows:
+        for row in ({k: unliteral(v or "") if k in GRADEBOOK_COLUMNS else v for k, v in r.items()} for r in rows):
             if row["student"] in book.rows:
                 raise GradebookError(f"{path} has two rows for student {row['student']!r}; give another --out")
             book.rows[row["student"]] = {k: v or "" for k, v in row.items() if k is not None}
@@ -171,7 +180,7 @@ class Gradebook:
     def reusable(self, student: str, files_sha256: str, conditions: str) -> dict[str, str] | None:
         """The student's row, if it stands for these very files graded under these conditions."""
         row = self.rows.get(student)
-        if row is None or not files_sha256 or grader_fault(row["problem"]):
+        if row is None or not files_sha256 or not row["score"]:  # a blank score: the grader failed on it
             return None
         return row if (row["files_sha256"], row["conditions"]) == (files_sha256, conditions) else None
 
@@ -192,7 +201,8 @@ class Gradebook:
         with files.atomic_path(self.path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=GRADEBOOK_COLUMNS + self.extra_columns, restval="")
             writer.writeheader()
-            writer.writerows(self.ordered())
+            writer.writerows({k: literal(v) if k in GRADEBOOK_COLUMNS else v for k, v in row.items()}
+                             for row in self.ordered())
 
     def write_canvas(self, path: str | os.PathLike, assignment: str) -> Path:
         """The grades as Canvas's gradebook import reads them: the student (as name and SIS Login ID), then
@@ -201,5 +211,5 @@ class Gradebook:
             writer = csv.writer(f)
             writer.writerow([*CANVAS_COLUMNS, assignment])
             for row in self.ordered():
-                writer.writerow([row["student"], "", "", row["student"], "", row["score"]])
+                writer.writerow([literal(row["student"]), "", "", literal(row["student"]), "", row["score"]])
         return Path(path)

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dlicourse.grading import isolation, zygotes
+from dlicourse.grading import handin, isolation, zygotes
 from dlicourse.grading.gradebook import Grade, score
-from dlicourse.grading.launch import remove_tree, write_images
+from dlicourse.grading.handin import HandIn
+from dlicourse.grading.launch import remove_tree
+from dlicourse.grading.protocol import clean
 from dlicourse.grading.sandbox import DEFAULT_LIMITS, Limits, Session, Stop
+from dlicourse.grading.testimages import anonymised
 from dlicourse.grading.testsets import TestSet
 from dlicourse.paths import data_dir
 
@@ -31,19 +34,22 @@ def grade(submission: str | os.PathLike, test_set: TestSet, limits: Limits = DEF
     `dlicourse grade` always passes True or, when the instructor says so, False."""
     if isolated is None:
         isolated = isolation.unavailable() is None
-    submission = Path(submission).expanduser().resolve()
+    submission = Path(submission).expanduser().absolute()  # as given: a link is refused, never followed
     result = Grade(str(submission), test_set.source, len(test_set.answers), seed=test_set.seed)
     started = time.perf_counter()
     answers: dict[int, tuple[str | None, str | None]] = {}  # image index -> (answer, reason it is wrong)
     root = Path(tempfile.mkdtemp(prefix="dlicourse-grade-"))
-    session, names = None, None
+    session, names, hand_in, images = None, None, None, None
     try:
         if not submission.is_file():
             raise Stop(f"{submission} does not exist")
         zygote = zygotes.shared() if isolated else None
         started = time.perf_counter()  # the zygote starts once per grading process: not this grade's time
-        names = write_images(root / "images", test_set.images)
-        session = Session(submission, root, limits, threads, [*protected, data_dir()], zygote)
+        hand_in = _take(submission)
+        result.files_sha256 = hand_in.sha256  # the files graded are the files hashed
+        images = anonymised(test_set.images)
+        names = images.names
+        session = Session(hand_in, images, root, limits, threads, [*protected, data_dir()], zygote)
         result.isolation = session.isolation
         result.load_seconds = session.wait_loaded()
         order = np.random.default_rng(secrets.randbits(64)).permutation(len(names))
@@ -53,16 +59,27 @@ def grade(submission: str | os.PathLike, test_set: TestSet, limits: Limits = DEF
     except Stop as stop:
         result.problem = str(stop)
     except Exception as err:  # noqa: BLE001 - a grader fault is reported as a grade, never raised
-        result.problem = f"the grader failed: {type(err).__name__}: {err}"
+        result.problem, result.grader_fault = f"the grader failed: {type(err).__name__}: {clean(err)}", True
     finally:
         try:
             if session is not None:
                 result.cleanup += session.close(graceful=result.problem is None)
         finally:
+            for held in (hand_in, images):
+                if held is not None:
+                    held.close()
             result.cleanup += remove_tree(root)
     result.seconds = time.perf_counter() - started
     score(result, test_set, answers, names)
     return result
+
+
+def _take(submission: Path) -> HandIn:
+    """The hand-in's copy, or the reason it is refused, as the grade's."""
+    try:
+        return handin.take(submission)
+    except handin.HandInError as err:
+        raise Stop(f"its hand-in was refused: {clean(err, 300)}") from None
 
 
 def grade_many(submissions: Sequence[str | os.PathLike], test_set: TestSet, limits: Limits = DEFAULT_LIMITS,
@@ -78,8 +95,8 @@ def grade_many(submissions: Sequence[str | os.PathLike], test_set: TestSet, limi
         try:
             result = grade(submission, test_set, limits, threads, protected, isolated)
         except Exception as err:  # noqa: BLE001 - grade() does not raise; this is the last line of defence
-            result = Grade(str(submission), test_set.source, len(test_set.answers), seed=test_set.seed)
-            result.problem = f"the grader failed: {type(err).__name__}: {err}"
+            result = Grade(str(submission), test_set.source, len(test_set.answers), seed=test_set.seed,
+                           problem=f"the grader failed: {type(err).__name__}: {clean(err)}", grader_fault=True)
         if on_done is not None:
             on_done(index, result)
         return result

@@ -2,10 +2,13 @@
 puts it in its own network, PID, IPC, UTS and mount namespaces, in a new session.
 
 Inside, the submission sees a tree of its own: `/usr` and `/etc`, the Python it runs on and its
-packages (read-only), the course's `dlicourse` package without its data generators (read-only), its
-own folder (read-only), the anonymised test images (read-only), and a size-capped tmpfs work folder
-and `/tmp`. The grader's data cache, the instructor's `--images` folder, home folders and the course
-source are not there. `/proc` shows only its own processes, and the network only its own loopback.
+packages (read-only), the course's `dlicourse` package without its data generators (read-only), and
+under `/grade` a tmpfs that bubblewrap fills from the grader's descriptors and then makes read-only: the
+copy of its hand-in, the anonymised test images, its configuration; then a size-capped tmpfs work folder
+and `/tmp`. The grader's data cache, the instructor's `--images` folder, home folders, the grading
+folder and the course source are not there, nor named in its mounts. `/proc` shows only its own
+processes, and the network only its own loopback. A seccomp filter (`seccomp`) refuses the kernel's
+interfaces that namespaces do not separate (keyrings above all) and nested namespaces.
 
 When the grader runs as root, the sandbox starts as root only long enough to switch, with `setpriv`,
 to an unprivileged user (nobody) with no capabilities, an empty bounding set and no_new_privs; a
@@ -24,9 +27,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from dlicourse.grading import seccomp
+
 SANDBOX_UID = 65534  # nobody
+GRADE = "/grade"
 IMAGES = "/grade/images"
 WORK = "/grade/work"
 SUBMISSION = "/grade/submission"
@@ -67,10 +74,14 @@ def _dirs_for(destination: str, made: set[str]) -> list[str]:
 
 
 def bwrap_command(program: list[str], binds: dict[str, str], env: dict[str, str], work_mb: int,
-                  masks: list[str] = ()) -> list[str]:
+                  masks: Sequence[str] = (), files: Sequence[tuple[int, str]] = (),
+                  links: Sequence[tuple[str, str]] = (), seccomp_fd: int | None = None) -> list[str]:
     """The `bwrap` command line that runs `program` (a command and its arguments) in a fresh sandbox.
-    `binds` maps sandbox paths to host paths, all mounted read-only; `masks` are sandbox folders
-    hidden behind an empty read-only tmpfs."""
+    `binds` maps sandbox paths to host paths, all mounted read-only; `masks` are sandbox folders hidden
+    behind an empty read-only tmpfs. `files` (a descriptor to copy from, and a path under GRADE) and `links`
+    (a target, and a path under GRADE) are made, in the order given, in a tmpfs that is then made read-only:
+    nothing of the grader's folders shows in the sandbox's mounts, and a file's inode number and times say
+    only where it came in that order. `seccomp_fd` holds the filter (`seccomp.program`) bubblewrap loads."""
     bwrap = shutil.which("bwrap") or "bwrap"
     args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--clearenv",
@@ -82,17 +93,25 @@ def bwrap_command(program: list[str], binds: dict[str, str], env: dict[str, str]
     for link in ("bin", "lib", "lib64", "lib32", "sbin"):
         if os.path.islink(f"/{link}"):
             args += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
-    made: set[str] = set()
+    made: set[str] = {GRADE}
     for root in python_roots():
         args += _dirs_for(str(root), made) + ["--ro-bind", str(root), str(root)]
+    args += ["--perms", "0755", "--tmpfs", GRADE, "--perms", "0555", "--dir", IMAGES, "--perms", "0555", "--dir",
+             SUBMISSION]
+    for fd, inside in files:
+        args += ["--perms", "0444", "--file", str(fd), inside]
+    for target, inside in links:
+        args += ["--symlink", target, inside]
     for inside, outside in binds.items():
         args += _dirs_for(inside, made) + ["--ro-bind", outside, inside]
     for inside in masks:
         args += ["--perms", "0555", "--size", "4096", "--tmpfs", inside, "--remount-ro", inside]
-    args += _dirs_for(WORK, made) + ["--perms", "1777", "--size", str(work_mb * 2**20), "--tmpfs", WORK,
-                                     "--chdir", WORK]
+    args += ["--perms", "1777", "--size", str(work_mb * 2**20), "--tmpfs", WORK, "--remount-ro", GRADE,
+             "--chdir", WORK]
     for key, value in env.items():
         args += ["--setenv", key, value]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     if is_root():
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--", shutil.which("setpriv") or "setpriv",
                  f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups", "--bounding-set=-all",
@@ -112,10 +131,13 @@ def unavailable() -> str | None:
         return f"isolated grading needs bubblewrap (bwrap), which is not installed: {HOW_TO_ENABLE}"
     if is_root() and shutil.which("setpriv") is None:
         return "isolated grading as root needs setpriv (util-linux) to drop to an unprivileged user"
-    probe = bwrap_command([sys.executable, "-I", "-c", "import os; print(os.getuid())"], {},
-                          {"PATH": "/usr/bin:/bin"}, 16)
+    if why := seccomp.unavailable():
+        return why
     try:
-        done = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+        with seccomp.program_file() as program:
+            probe = bwrap_command([sys.executable, "-I", "-c", "import os; print(os.getuid())"], {},
+                                  {"PATH": "/usr/bin:/bin"}, 16, seccomp_fd=program.fileno())
+            done = subprocess.run(probe, capture_output=True, text=True, timeout=60, pass_fds=(program.fileno(),))
     except (OSError, subprocess.TimeoutExpired) as err:
         return f"bubblewrap could not start a sandbox ({err}): {HOW_TO_ENABLE}"
     want = str(SANDBOX_UID) if is_root() else str(os.getuid())

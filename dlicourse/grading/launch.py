@@ -1,39 +1,41 @@
-"""Starting one submission's child process: its folder on the host, its configuration, its environment,
-and either its sandbox (bubblewrap, in a cgroup; the zygote forks the child into it) or, when the
-instructor asks for it, a plain unsafe process.
+"""Starting one submission's child process: its configuration, its environment, and either its sandbox
+(bubblewrap, in a cgroup, under the seccomp filter; the zygote forks the child into it) or, when the
+instructor asks for it, a plain unsafe process working in a folder on the host.
 
-Nothing secret goes in: the configuration and environment hold paths and limits, never the test
-set's seed or labels, and the command line is one the submission cannot see anyway (PID namespace).
+Nothing secret goes in: the configuration and environment hold sandbox paths and limits, never the test
+set's seed or labels, and nothing the sandbox can read (its mounts, bubblewrap's command line, what the
+child inherits from the zygote) names a host path of the grader's beyond the Python and course it runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
+import json
 import os
-import secrets
 import select
 import shutil
 import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import psutil
-from PIL import Image
 
 from dlicourse import files
-from dlicourse.grading import isolation
+from dlicourse.grading import isolation, seccomp
 from dlicourse.grading.cgroups import Cgroup
+from dlicourse.grading.handin import HandIn
 from dlicourse.grading.processes import TOKEN_ENV
+from dlicourse.grading.testimages import Images, write_images
 
 if TYPE_CHECKING:
+    from dlicourse.grading.sandbox import Limits
     from dlicourse.grading.zygotes import Zygote
 
 CHILD = Path(__file__).with_name("child.py")
@@ -42,74 +44,9 @@ FONTS = "/grade/fonts"
 _JOIN_CGROUP = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"'
 
 
-def write_images(folder: Path, images: Sequence[np.ndarray]) -> list[str]:
-    """Anonymised read-only PNG copies: random names, nothing of the label or the original file."""
-    folder.mkdir()
-    names = []
-    for image in images:
-        file_name = f"{secrets.token_hex(8)}.png"
-        Image.fromarray(np.asarray(image, np.uint8)).save(folder / file_name)
-        os.chmod(folder / file_name, 0o444)
-        names.append(file_name)
-    os.chmod(folder, 0o555)
-    return names
-
-
-SUBMISSION_MB = 512  # what a submission's folder may hold: the code and its model
-
-
-class SubmissionError(Exception):
-    """The submission's folder cannot be given to the sandbox; the message says why."""
-
-
-def handed_in(folder: Path) -> list[Path]:
-    """What grading takes from a submission's folder: the files and links beside it (its code and its
-    model), not subfolders. The copy for the sandbox and the hash a re-grade compares both read this list."""
-    return [entry for entry in sorted(folder.iterdir()) if entry.is_symlink() or entry.is_file()]
-
-
-def submission_digest(submission: Path) -> str:
-    """SHA-256 over the names and contents of what grading copies from `submission`'s folder (a link's
-    target, not what it points to, as the copy keeps it): equal digests mean the same hand-in, so a
-    re-grade may keep its grade. Empty when it cannot be read (a missing file, say): such is never kept."""
-    if not submission.is_file():
-        return ""
-    digest = hashlib.sha256()
-    try:
-        for entry in handed_in(submission.parent):
-            link = entry.is_symlink()
-            content = os.readlink(entry).encode() if link else bytes.fromhex(files.sha256(entry))
-            digest.update(f"{entry.name}\0{'link' if link else 'file'}\0".encode() + content + b"\0")
-    except OSError:  # unreadable or vanishing: never the same as a hand-in that was read
-        return ""
-    return digest.hexdigest()
-
-
-def copy_submission(folder: Path, target: Path) -> None:
-    """A read-only copy of the files beside the submission (`handed_in`) for the sandbox's unprivileged
-    user, who may not read the originals. Links are copied as links, so one cannot pull a grader's file
-    in; a file that vanishes meanwhile is left out."""
-    target.mkdir()
-    total = 0
-    try:
-        for entry in handed_in(folder):
-            with contextlib.suppress(FileNotFoundError):
-                if entry.is_symlink():
-                    os.symlink(os.readlink(entry), target / entry.name)
-                else:
-                    total += entry.stat().st_size
-                    if total > SUBMISSION_MB * 2**20:
-                        raise SubmissionError(f"the files beside it in {folder} hold more than {SUBMISSION_MB} MiB")
-                    shutil.copyfile(entry, target / entry.name)
-                    os.chmod(target / entry.name, 0o444)
-    except OSError as err:
-        raise SubmissionError(f"its folder {folder} could not be copied: {str(err)[:200]}") from None
-    os.chmod(target, 0o555)
-
-
 def remove_tree(root: Path) -> list[str]:
-    """Remove a grading folder even when a submission made parts of it read-only; what could not be
-    removed is returned, for the report."""
+    """Remove a grading folder even when a submission made parts of it read-only (without isolation it
+    works in it); what could not be removed is returned, for the report."""
     def make_writable(function: Callable, path: str, _excinfo: object) -> None:
         with contextlib.suppress(OSError):
             os.chmod(os.path.dirname(path), stat.S_IRWXU)
@@ -123,15 +60,14 @@ def remove_tree(root: Path) -> list[str]:
     return [f"could not remove the grading folder {root}"] if root.exists() else []
 
 
-def font_cache() -> str | None:
-    """The grader's matplotlib cache, whose font list the child copies before the submission runs: a
-    fresh one would be rebuilt, by a process (fc-list), for every submission."""
+def font_lists() -> list[Path]:
+    """The grader's matplotlib font lists, which the child copies before the submission runs: a fresh one
+    would be rebuilt, by a process (fc-list), for every submission."""
     with contextlib.suppress(Exception):
         import matplotlib
 
-        folder = matplotlib.get_cachedir()
-        return folder if any(Path(folder).glob("fontlist*.json")) else None
-    return None
+        return sorted(Path(matplotlib.get_cachedir()).glob("fontlist*.json"))
+    return []
 
 
 def _threads(threads: int | None) -> dict[str, str]:
@@ -163,6 +99,9 @@ class Started:
     cgroup: Cgroup | None
     isolation: str  # what holds the submission, in one line for the report
     joiner: int | None = None  # the zygote's process that waits, outside the sandbox, for the child in it
+    ours: list[psutil.Process] = field(default_factory=list)  # the grader's processes in and around the sandbox
+    runner: psutil.Process | None = None  # the child, once in the sandbox
+    status: int | None = None  # read end: the child's wait status, as its joiner saw it
 
 
 # The sandbox's first process: it says it is up, then waits for the child's exit status (from the
@@ -173,31 +112,28 @@ NS_GET_USERNS = 0xB701  # ioctl: the user namespace that owns a namespace
 SANDBOX_START_S = 30.0
 
 
-def start(submission: Path, root: Path, limits_config: dict, threads: int | None, zygote: Zygote | None, token: str,
-          memory_mb: int, processes: int, disk_mb: int, protected: Sequence[str | os.PathLike]) -> Started:
-    """Start the child on `submission`, with its test images already in `root/images`: forked by
-    `zygote` into a new sandbox, or, without one, unsafely as a plain process."""
-    fonts = font_cache()
+def start(hand_in: HandIn, images: Images, root: Path, limits: Limits, threads: int | None, zygote: Zygote | None,
+          token: str, protected: Sequence[str | os.PathLike]) -> Started:
+    """Start the child on the hand-in's copy and the anonymised images: forked by `zygote` into a new
+    sandbox, or, without one, unsafely as a plain process working in `root`."""
+    config = {"cpu_s": limits.cpu_s, "address_space_mb": limits.address_space_mb, "file_size_mb": limits.file_size_mb}
     if zygote is None:
-        work = str(root / "work")
-        (root / "work").mkdir()
-        config = {"submission": str(submission), "work": work, "course": str(PACKAGE.parent),
-                  "protected": [str(p) for p in protected], "font_cache": fonts, **limits_config}
-    else:
-        work = isolation.WORK
-        config = {"submission": f"{isolation.SUBMISSION}/{submission.name}", "work": work,
-                  "course": isolation.COURSE, "protected": [], "font_cache": FONTS if fonts else None,
-                  **limits_config}
-    files.write_json(root / "config.json", config)
-    os.chmod(root / "config.json", 0o444)
-    env = _environment(work, threads)
-    if zygote is None:
-        return _start_unsafe(root, env, token)
-    copy_submission(submission.parent, root / "submission")
-    return _start_isolated(root, env, zygote, fonts, memory_mb, processes, disk_mb)
+        return _start_unsafe(hand_in, images, root, config, threads, token, protected)
+    config |= {"submission": f"{isolation.SUBMISSION}/{hand_in.submission}", "work": isolation.WORK,
+               "course": isolation.COURSE, "protected": [], "font_cache": FONTS if font_lists() else None}
+    return _start_isolated(hand_in, images, config, _environment(isolation.WORK, threads), zygote, limits, threads)
 
 
-def _start_unsafe(root: Path, env: dict[str, str], token: str) -> Started:
+def _start_unsafe(hand_in: HandIn, images: Images, root: Path, config: dict, threads: int | None, token: str,
+                  protected: Sequence[str | os.PathLike]) -> Started:
+    hand_in.write_to(root / "submission")
+    write_images(root / "images", images)
+    (root / "work").mkdir()
+    files.write_json(root / "config.json", config | {
+        "submission": str(root / "submission" / hand_in.submission), "work": str(root / "work"),
+        "course": str(PACKAGE.parent), "protected": [str(p) for p in protected],
+        "font_cache": next((str(f.parent) for f in font_lists()), None)})
+    env = _environment(str(root / "work"), threads)
     requests_r, requests_w = os.pipe()
     messages_r, messages_w = os.pipe()
     output_r, output_w = os.pipe()
@@ -213,71 +149,117 @@ def _start_unsafe(root: Path, env: dict[str, str], token: str) -> Started:
         for fd in (requests_r, messages_w, output_w):
             os.close(fd)
     description = "no isolation (--unsafe-no-isolation): an audit hook and process watching only"
-    return Started(process, (requests_w, messages_r, output_r), None, description)
+    return Started(process, (requests_w, messages_r, output_r), None, description, runner=psutil.Process(process.pid))
 
 
-def _start_isolated(root: Path, env: dict[str, str], zygote: Zygote, fonts: str | None, memory_mb: int,
-                    processes: int, disk_mb: int) -> Started:
+@contextlib.contextmanager
+def _grade_files(hand_in: HandIn, images: Images, config: dict) -> Iterator[tuple[list[tuple[int, str]], list]]:
+    """What bubblewrap copies into the sandbox's /grade, as (descriptor, path) in writing order, and its links:
+    the images in their random order, the hand-in's copy, the configuration, the grader's font list."""
+    opened = [tempfile.TemporaryFile()]  # noqa: SIM115 - closed below
+    opened[0].write(json.dumps(config).encode())
+    opened[0].seek(0)
+    fonts = font_lists()
+    try:
+        opened += [open(font, "rb") for font in fonts]  # noqa: SIM115 - closed below
+        wanted = [(f.fileno(), f"{isolation.IMAGES}/{name}") for name, f in images.files]
+        wanted += [(f.fileno(), f"{isolation.SUBMISSION}/{name}") for name, f in hand_in.files.items()]
+        wanted += [(opened[0].fileno(), isolation.CONFIG)]
+        wanted += [(f.fileno(), f"{FONTS}/{font.name}") for f, font in zip(opened[1:], fonts, strict=True)]
+        yield wanted, [(target, f"{isolation.SUBMISSION}/{name}") for name, target in hand_in.links.items()]
+    finally:
+        for f in opened:
+            f.close()
+
+
+def _start_isolated(hand_in: HandIn, images: Images, config: dict, env: dict[str, str], zygote: Zygote,
+                    limits: Limits, threads: int | None) -> Started:
     """Start the sandbox with its placeholder (in the submission's cgroup), then have the zygote fork
     the child into it."""
-    binds = {isolation.IMAGES: str(root / "images"), isolation.SUBMISSION: str(root / "submission"),
-             f"{isolation.COURSE}/dlicourse": str(PACKAGE),
-             isolation.CONFIG: str(root / "config.json")} | ({FONTS: fonts} if fonts else {})
-    command = isolation.bwrap_command(PLACEHOLDER, binds, env, disk_mb, masks=_generators())
-    cgroup, limits_line = Cgroup.create(memory_mb, processes)
-    if cgroup is not None:
-        command = ["/bin/sh", "-c", _JOIN_CGROUP, "sh", str(len(cgroup.procs_files)),
-                   *map(str, cgroup.procs_files), *command]
+    cgroup, limits_line = Cgroup.create(limits.memory_mb, limits.processes, threads or os.cpu_count() or 1)
+    with _grade_files(hand_in, images, config) as (grade_files, links), seccomp.program_file() as program:
+        command = isolation.bwrap_command(PLACEHOLDER, {f"{isolation.COURSE}/dlicourse": str(PACKAGE)}, env,
+                                          limits.disk_mb, _generators(), grade_files, links, program.fileno())
+        if cgroup is not None:
+            command = ["/bin/sh", "-c", _JOIN_CGROUP, "sh", str(len(cgroup.procs_files)),
+                       *map(str, cgroup.procs_files), *command]
+        started = _sandbox(command, [fd for fd, _ in grade_files] + [program.fileno()], cgroup, zygote,
+                           {"env": env, "processes": limits.processes})
+    started.isolation = (f"bubblewrap namespaces (network, PID, mount), {_who()}, a seccomp filter, tmpfs "
+                         f"{limits.disk_mb} MiB; {limits_line}")
+    return started
+
+
+def _sandbox(command: list[str], pass_fds: list[int], cgroup: Cgroup | None, zygote: Zygote, child: dict) -> Started:
+    """Run the sandbox's launcher, wait for its placeholder, and have the zygote's joiner bring the child in
+    (`child`: its environment and process limit). Nothing in the joiner's request names a host path: the
+    child inherits its memory."""
     requests_r, requests_w = os.pipe()
     messages_r, messages_w = os.pipe()
     output_r, output_w = os.pipe()
     life_r, life_w = os.pipe()
     ready_r, ready_w = os.pipe()
-    theirs = [requests_r, messages_w, output_w, life_w]
-    process, namespaces = None, []
+    status_r, status_w = os.pipe()
+    theirs = [requests_r, messages_w, output_w, life_w, status_w]
+    process, passed = None, []
     try:
         try:
-            process = subprocess.Popen(command, stdin=life_r, stdout=ready_w, stderr=output_w, cwd=root,
-                                       env={"PATH": "/usr/bin:/bin"}, start_new_session=True, close_fds=True)
+            process = subprocess.Popen(command, stdin=life_r, stdout=ready_w, stderr=output_w, cwd="/",
+                                       env={"PATH": "/usr/bin:/bin"}, start_new_session=True, close_fds=True,
+                                       pass_fds=pass_fds)
         finally:
             os.close(life_r)
             os.close(ready_w)
-        placeholder = _wait_for_placeholder(process, ready_r, output_r)
-        names, namespaces = _namespaces(placeholder)
-        spec = {"namespaces": names, "cgroup_procs": [str(p) for p in cgroup.procs_files] if cgroup else [],
+        ours = _wait_for_placeholder(process, ready_r, output_r)
+        names, namespaces = _namespaces(ours[-1].pid)
+        cgroups = [os.open(p, os.O_WRONLY) for p in cgroup.procs_files] if cgroup else []
+        passed = cgroups + namespaces
+        spec = {"namespaces": names, "cgroups": len(cgroups), "seccomp": seccomp.program().hex(),
                 "uid": isolation.SANDBOX_UID if isolation.is_root() else None, "config": isolation.CONFIG,
-                "env": env, "work": isolation.WORK, "processes": processes}
-        joiner = zygote.spawn(spec, theirs + namespaces)
+                "work": isolation.WORK, **child}
+        joiner = zygote.spawn(spec, theirs + passed)
     except BaseException:
         if process is not None:
             with contextlib.suppress(OSError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        for fd in (requests_w, messages_r, output_r):
+        for fd in (requests_w, messages_r, output_r, status_r):
             os.close(fd)
         if cgroup is not None:
             cgroup.remove()
         raise
     finally:
-        for fd in (*theirs, *namespaces, ready_r):
+        for fd in (*theirs, *passed, ready_r):
             os.close(fd)
-    description = f"bubblewrap namespaces (network, PID, mount), {_who()}, tmpfs {disk_mb} MiB; {limits_line}"
-    return Started(process, (requests_w, messages_r, output_r), cgroup, description, joiner)
+    return Started(process, (requests_w, messages_r, output_r), cgroup, "", joiner, ours, _runner(joiner), status_r)
 
 
-def _wait_for_placeholder(process: subprocess.Popen, ready: int, output: int) -> int:
-    """The placeholder's pid, once it says it is up; what bubblewrap said if it never is."""
+def _wait_for_placeholder(process: subprocess.Popen, ready: int, output: int) -> list[psutil.Process]:
+    """The grader's processes from the launcher down to the placeholder, once it says it is up (nothing of
+    the submission runs yet, so the one shell below the launcher is it); what bubblewrap said if it never is."""
     if select.select([ready], [], [], SANDBOX_START_S)[0] and os.read(ready, 1) == b"\n":
-        found = [p for p in psutil.Process(process.pid).children(recursive=True) if p.name() == "sh"]
-        if len(found) == 1:
-            return found[0].pid
-        raise RuntimeError(f"the sandbox has {len(found)} placeholder processes, not one")
+        launcher = psutil.Process(process.pid)
+        found = [p for p in launcher.children(recursive=True) if p.name() == "sh"]
+        if len(found) != 1:
+            raise RuntimeError(f"the sandbox has {len(found)} placeholder processes, not one")
+        chain = [found[0]]
+        while chain[-1] != launcher:
+            chain.append(chain[-1].parent())
+        return chain[::-1]
     os.set_blocking(output, False)
     with contextlib.suppress(OSError):
         said = os.read(output, 4096).decode(errors="replace").strip().splitlines()
         if said:
             raise RuntimeError(f"the sandbox did not start: {said[-1][:300]}")
     raise RuntimeError(f"the sandbox did not start within {SANDBOX_START_S:g} s")
+
+
+def _runner(joiner: int) -> psutil.Process | None:
+    """The child: the joiner's one child, forked before the zygote answered (None if it has already ended)."""
+    with contextlib.suppress(psutil.Error):
+        children = psutil.Process(joiner).children()
+        return children[0] if children else None
+    return None
 
 
 def _namespaces(pid: int) -> tuple[list[str], list[int]]:

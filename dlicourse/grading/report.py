@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlicourse.grading.answers import ANSWERS, INVALID, PASS_ACCURACY
+from dlicourse.grading.protocol import clean
 
 if TYPE_CHECKING:
     from dlicourse.grading.gradebook import Grade
@@ -44,7 +45,7 @@ def report(result: Grade, max_failures: int = 10, public: bool = False) -> str:
     if result.isolation:
         lines.append(f"  isolation: {result.isolation}")
     lines += [f"  CLEANUP FAILED: {problem}" for problem in result.cleanup]
-    return "\n".join(lines)
+    return "\n".join(clean(line, 2000) for line in lines)  # a folder's name is the student's to choose
 
 
 def learner_report(result: Grade, max_reasons: int = 5) -> str:
@@ -65,7 +66,7 @@ def learner_report(result: Grade, max_reasons: int = 5) -> str:
     for expected, row in result.confusion.items():
         right, total = row[expected], sum(row.values())
         lines.append(f"    {expected:>9}: {result.per_class.get(expected, 0.0):.1%} right ({right} of {total})")
-    return "\n".join(lines)
+    return "\n".join(clean(line, 2000) for line in lines)
 
 
 def _reasons(result: Grade) -> list[tuple[str, list[str]]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import select
 import signal
 import subprocess
 import time
@@ -26,9 +27,15 @@ from dlicourse.grading.processes import is_alive, kill_everything, name
 from dlicourse.grading.protocol import PipeClosed, Pipes, ProtocolError, Timeout, clean
 
 if TYPE_CHECKING:
+    from dlicourse.grading.handin import HandIn
+    from dlicourse.grading.testimages import Images
     from dlicourse.grading.zygotes import Zygote
 
 _POLL_S = 0.05
+# How a reason the submission's own process sent begins: its process is the submission's, so whatever it
+# says (the child's own "called exit(3)", or a line forged to read "the grader failed") is the submission's
+# to answer for, never taken for the grader's.
+SAID = "its process reported: "
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ class Stop(Exception):
 class Session:
     """One running submission: start it, wait for it, ask it, watch it, and end it with everything it made."""
 
-    def __init__(self, submission: Path, root: Path, limits: Limits, threads: int | None,
+    def __init__(self, hand_in: HandIn, images: Images, root: Path, limits: Limits, threads: int | None,
                  protected: Sequence[str | os.PathLike], zygote: Zygote | None) -> None:
         """Start the submission: isolated, forked by `zygote` into a new sandbox, or (None) unsafely."""
         self.limits = limits
@@ -80,22 +87,21 @@ class Session:
         self.token = secrets.token_hex(16)
         self.isolated = zygote is not None
         self.images = isolation.IMAGES if self.isolated else str(root / "images")  # where the child sees them
-        child_limits = {"cpu_s": limits.cpu_s, "address_space_mb": limits.address_space_mb,
-                        "file_size_mb": limits.file_size_mb}
-        try:
-            started = launch.start(submission, root, child_limits, threads, zygote, self.token, limits.memory_mb,
-                                   limits.processes, limits.disk_mb, protected)
-        except launch.SubmissionError as err:
-            raise Stop(str(err)) from None
+        started = launch.start(hand_in, images, root, limits, threads, zygote, self.token, protected)
         self.process, self.cgroup, self.isolation = started.process, started.cgroup, started.isolation
         self.pipes = Pipes(*started.fds)
+        self.status = started.status
         self.cleanup: list[str] = []
-        # psutil's handles remember the start time: once a process is reaped, a new one with its pid is
-        # never mistaken for it. The child is below the sandbox's launcher, or below the zygote's joiner.
+        # Processes are told apart by pid, never by the name a process gives itself: the grader's own (the
+        # launcher, bubblewrap, the placeholder, the joiner) are known from the start, the child is the
+        # joiner's one child, and anything else below them is the submission's. psutil's handles remember
+        # the start time, so a pid used again is never mistaken for one of these.
+        self.runner = started.runner
         self.handles = [psutil.Process(self.process.pid)]
         if started.joiner is not None:
             with contextlib.suppress(psutil.Error):
                 self.handles.append(psutil.Process(started.joiner))
+        self.ours = {*started.ours, *self.handles}
         self.seen: dict[int, psutil.Process] = {}
 
     def wait_loaded(self) -> float:
@@ -151,7 +157,7 @@ class Session:
                 raise Stop(self._death_reason()) from None
             if message is not None:
                 if message["event"] in ("violation", "fatal"):
-                    raise Stop(clean(message["reason"]))
+                    raise Stop(f"{SAID}{clean(message['reason'])}")
                 return message
             self._watch(checks, watch_processes)
             checks += 1
@@ -167,14 +173,12 @@ class Session:
         if self.cgroup is not None and self.cgroup.out_of_memory():
             raise Stop(f"used more than {self.limits.memory_mb} MiB of memory (the kernel's limit)")
         try:
-            tree = self._tree()
-            ours = [p for p in tree if p.name() not in ("bwrap", "sh")]
-            over = _over(ours, self.limits.memory_mb * 2**20)
+            extra = [p for p in self._tree() if p not in self.ours and p != self.runner]
+            over = _over([p for p in (self.runner, *extra) if p is not None], self.limits.memory_mb * 2**20)
         except psutil.Error:
             return  # it has just ended: the next read says how
-        expected = 1 if self.isolated else 0  # the child python in the sandbox; else the handle is the child
-        if watch_processes and len(ours) > expected:
-            raise Stop(f"started a child process ({self._name(ours[-1])}); submissions must not start processes")
+        if watch_processes and extra:
+            raise Stop(f"started a child process ({self._name(extra[-1])}); submissions must not start processes")
         if over:
             raise Stop(f"used more than {self.limits.memory_mb} MiB of memory")
 
@@ -182,7 +186,7 @@ class Session:
         """What the process runs, or, for a fork of the child (whose command line is the zygote's or
         its own), that it is a copy of itself."""
         with contextlib.suppress(psutil.Error):
-            if process.cmdline() == self.handles[-1].cmdline():
+            if self.runner is not None and process.cmdline() == self.runner.cmdline():
                 return "a copy of itself (fork)"
         return clean(name(process), 80)
 
@@ -197,23 +201,37 @@ class Session:
 
     def _death_reason(self) -> str:
         try:
-            code = self.process.wait(timeout=2)
+            self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return "closed its connection to the grader and ended"
         if self.cgroup is not None and self.cgroup.out_of_memory():
             return f"used more than {self.limits.memory_mb} MiB of memory (the kernel's limit)"
         if self.cgroup is not None and self.cgroup.hit_process_limit():
             return f"tried to run more than {self.limits.processes} processes"
-        sig = -code if code < 0 else (code - 128 if self.isolated and 128 < code < 160 else 0)
-        if sig:
+        status = self._wait_status()
+        if status is None:
+            return f"ended (its sandbox exited with code {self.process.returncode}) before it was done"
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig == signal.SIGXCPU:
+                return f"used more than {self.limits.cpu_s:g} s of CPU time"
+            if sig == signal.SIGXFSZ:
+                return f"wrote a file larger than {self.limits.file_size_mb} MiB"
             with contextlib.suppress(ValueError):
-                sig_name = signal.Signals(sig).name
-                if sig == signal.SIGXCPU:
-                    return f"used more than {self.limits.cpu_s:g} s of CPU time"
-                if sig == signal.SIGXFSZ:
-                    return f"wrote a file larger than {self.limits.file_size_mb} MiB"
-                return f"was killed by {sig_name}" + (" (out of memory?)" if sig == signal.SIGKILL else "")
-        return f"exited with code {code} before it was done" + self.pipes.last_words()
+                sig = signal.Signals(sig).name
+            return f"was killed by {sig}" + (" (out of memory?)" if sig == "SIGKILL" else "")
+        return f"exited with code {os.WEXITSTATUS(status)} before it was done" + self.pipes.last_words()
+
+    def _wait_status(self) -> int | None:
+        """The child's wait status: its own (not isolated), or what its joiner saw and wrote on the status
+        pipe (isolated; a sandbox's exit code alone cannot tell `exit(152)` from SIGXCPU)."""
+        if not self.isolated:
+            code = self.process.returncode
+            return code << 8 if code >= 0 else -code
+        if self.status is None or not select.select([self.status], [], [], 2)[0]:
+            return None
+        said = os.read(self.status, 64).decode(errors="replace").strip()
+        return int(said) if said.isdigit() else None
 
     def close(self, graceful: bool) -> list[str]:
         """End the submission and every process it started, wherever they went; a submission that
@@ -232,6 +250,9 @@ class Session:
         if self.process.returncode is None:
             self.cleanup.append(f"the sandbox's launcher (pid {self.process.pid}) did not end")
         self.pipes.close()
+        if self.status is not None:
+            os.close(self.status)
+            self.status = None
         return self.cleanup
 
     def _end_sandbox(self) -> None:

@@ -53,15 +53,17 @@ class TestSet:
 
 def whale_set(n: int = DEFAULT_HIDDEN_SIZE, seed: int | None = None, size: int | None = None,
               shifted: bool = True) -> TestSet:
-    """`n` whale-face crops (half faces) from the whale lab's generator, labelled "whale" (face) and
-    "not whale" (not_face), under the assessment's shift unless `shifted` is False. Without `seed`, a
-    fresh secret one. Never cached: a hidden set is written nowhere a submission could read it."""
-    from dlicourse.datasets import whale_crops
+    """`n` whale-face crops (half faces) cut from the whale lab's scenes, labelled "whale" (face) and "not
+    whale" (not_face), under the assessment's shift unless `shifted` is False. Without `seed`, a fresh
+    secret one. The crops are `graded_crops`: nothing but the whale tells the two apart (no crops sharing
+    pixels, each face's partner cut like it from its scene). Never cached: a hidden set is written nowhere
+    a submission could read it."""
+    from dlicourse.datasets.graded_crops import graded_crops
     from dlicourse.datasets.whales import NO_SHIFT, WINDOW
 
     seed = secret_seed() if seed is None else seed
     shift = assessment_shift() if shifted else NO_SHIFT
-    crops = whale_crops(n, seed=seed, size=size or WINDOW, shift=shift, cache=False)
+    crops = graded_crops(n, seed, size=size or WINDOW, shift=shift)
     answers = [answer_for(crops.class_names[k]) for k in crops.y]
     kind = "shifted " if shifted else ""
     return TestSet(list(crops.x), answers, f"{n} generated {kind}whale crops (seed {seed})", seed=seed)
@@ -75,9 +77,9 @@ def practice_set(n: int = 100) -> TestSet:
 def generated_identity(n: int) -> str:
     """What a generated hidden set is, but its seed: its size and the generator's version (the same seed
     draws other crops once the drawing changes). A gradebook keeps it, so a re-grade uses the same set."""
-    from dlicourse.datasets.whales import VERSION
+    from dlicourse.datasets import graded_crops, whales
 
-    return f"{n} generated shifted whale crops (generator v{VERSION})"
+    return f"{n} generated shifted whale crops (generator v{whales.VERSION}, graded crops v{graded_crops.VERSION})"
 
 
 def folder_identity(path: str | os.PathLike) -> str:

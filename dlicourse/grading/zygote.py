@@ -2,7 +2,8 @@
 interpreter into each submission's sandbox, so that no submission pays for that import (issue 13:
 it was five of a submission's eight seconds of CPU).
 
-The grader (`zygotes`) starts it as `python -I -B zygote.py FD` with a clean environment. It never
+The grader (`zygotes`) starts it as `python -I -B zygote.py FD [FONT_FD:NAME ...]` with a clean
+environment. It never
 holds a secret: no seed, label or test image reaches it, and its memory, which every submission
 inherits, is the same for all. For each submission the grader first starts the sandbox itself
 (bubblewrap, with a placeholder shell as its only process), then sends the zygote, on a Unix socket,
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import time
 
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 22, 2, 24, 38
 CAPABILITY_VERSION_3 = 0x20080522
 HERE = os.path.dirname(os.path.abspath(__file__))
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -70,6 +71,18 @@ def _drop_privileges(uid: int | None) -> None:
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _confine(program: bytes) -> None:
+    """Load the sandbox's seccomp filter (`seccomp.program`, as bubblewrap loads it for the placeholder):
+    after this, no process of the child's can make the calls it refuses, nor lift it."""
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.addressof(buffer))  # struct sock_filter: 8 bytes each
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
+
+
 def _unprivileged(uid: int | None) -> str | None:
     """Why this process is not as unprivileged as the sandbox's user must be, read from the kernel."""
     with open("/proc/self/status") as f:
@@ -79,6 +92,8 @@ def _unprivileged(uid: int | None) -> str | None:
             return f"{field} is {status[field].strip()}"
     if status["NoNewPrivs"].strip() != "1":
         return "no_new_privs is not set"
+    if status["Seccomp"].strip() != "2":
+        return "no seccomp filter holds it"
     if uid is not None and {int(u) for u in status["Uid"].split()} != {uid}:
         return f"its user ids are {status['Uid'].strip()}"
     return None
@@ -117,30 +132,32 @@ def _run(spec: dict, requests: int, messages: int, output: int) -> None:
 
 
 def _join(spec: dict, fds: list[int], report: int) -> None:
-    """The joiner: into the sandbox, then the runner; then wait for it and pass on its exit status."""
-    requests, messages, output, life, *namespaces = fds
+    """The joiner: into the sandbox, then the runner; then wait for it and pass on its wait status (to the
+    grader, which tells an exit from a signal by it, and to the placeholder, whose exit ends the sandbox)."""
+    requests, messages, output, life, status, *rest = fds
+    cgroups, namespaces = rest[: spec["cgroups"]], rest[spec["cgroups"]:]
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _close_all_but({*fds, report})
     try:
-        for path in spec["cgroup_procs"]:
-            with open(path, "w") as f:
-                f.write(str(os.getpid()))
+        for fd in cgroups:  # opened by the grader: no cgroup's path reaches this process, nor the child
+            os.write(fd, str(os.getpid()).encode())
         for name, fd in zip(spec["namespaces"], namespaces, strict=True):
             _check(_libc.setns(fd, 0), f"setns({name})")
         _drop_privileges(spec["uid"])
+        _confine(bytes.fromhex(spec["seccomp"]))
         runner = os.fork()
     except BaseException as err:  # noqa: BLE001 - told to the grader, which fails this grade with it
         os.write(report, f"could not enter the sandbox: {err}"[:500].encode())
         os._exit(1)
     if runner == 0:
         os.setsid()  # its own process group: kill(0) must not reach the joiner, outside the sandbox
-        os.close(life)
-        os.close(report)
         _run(spec, requests, messages, output)
-    for fd in (requests, messages, output, report, *namespaces):
+    for fd in (requests, messages, output, report, *cgroups, *namespaces):
         os.close(fd)
-    _, status = os.waitpid(runner, 0)
-    code = os.waitstatus_to_exitcode(status)
+    _, wait_status = os.waitpid(runner, 0)
+    code = os.waitstatus_to_exitcode(wait_status)
+    with contextlib.suppress(OSError):
+        os.write(status, f"{wait_status}\n".encode())
     with contextlib.suppress(OSError):
         os.write(life, f"{128 - code if code < 0 else code}\n".encode())  # as a shell says a signal
     os._exit(0)
@@ -180,11 +197,23 @@ def _warm() -> None:
         import PIL.Image  # noqa: F401
 
 
-def main(control_fd: int) -> int:
+def _take_fonts(fonts: list[str], folder: str) -> None:
+    """The grader's matplotlib font lists, each given as `FD:NAME` (an open file, never a path of the
+    grader's, which every runner would inherit in this process's environment), copied into `folder`."""
+    os.makedirs(folder)
+    for font in fonts:
+        fd, name = font.split(":", 1)
+        with open(int(fd), "rb") as f, open(os.path.join(folder, os.path.basename(name)), "wb") as g:
+            shutil.copyfileobj(f, g)
+
+
+def main(control_fd: int, fonts: list[str]) -> int:
     control = socket.socket(fileno=control_fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # joiners are reaped by the kernel
     home = tempfile.mkdtemp(prefix="dlicourse-zygote-")  # for what Keras writes on import; no runner sees it
-    os.environ.update(HOME=home, KERAS_HOME=os.path.join(home, ".keras"))
+    fonts_folder = os.path.join(home, ".matplotlib")
+    _take_fonts(fonts, fonts_folder)
+    os.environ.update(HOME=home, KERAS_HOME=os.path.join(home, ".keras"), MPLCONFIGDIR=fonts_folder)
     os.chdir("/")
     try:
         return _serve(control)
@@ -215,4 +244,4 @@ def _serve(control: socket.socket) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1])))
+    sys.exit(main(int(sys.argv[1]), sys.argv[2:]))

@@ -16,7 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from dlicourse.grading.launch import base_environment, font_cache
+from dlicourse.grading.launch import base_environment, font_lists
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 START_S = 300.0  # importing Keras on a busy 2-core machine takes up to a minute
@@ -33,16 +33,21 @@ class Zygote:
     def __init__(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - its start-up errors, read if it fails
-        fonts = font_cache()
         env = base_environment() | {"OPENBLAS_NUM_THREADS": "1"} | (
-            {"TMPDIR": os.environ["TMPDIR"]} if "TMPDIR" in os.environ else {}) | (
-            {"MPLCONFIGDIR": fonts} if fonts else {})
+            {"TMPDIR": os.environ["TMPDIR"]} if "TMPDIR" in os.environ else {})
+        # Its font lists go as open files: a path of the grader's (its home) in its environment or command
+        # line would be every runner's to read (/proc/self/environ, /proc/self/cmdline).
+        fonts = [open(f, "rb") for f in font_lists()]  # noqa: SIM115 - closed once it has started
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-B", str(ZYGOTE), str(theirs.fileno())], pass_fds=(theirs.fileno(),),
+                [sys.executable, "-I", "-B", str(ZYGOTE), str(theirs.fileno()),
+                 *(f"{f.fileno()}:{Path(f.name).name}" for f in fonts)],
+                pass_fds=(theirs.fileno(), *(f.fileno() for f in fonts)),
                 env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, start_new_session=True)
         finally:
             theirs.close()
+            for f in fonts:
+                f.close()
         self.socket = ours
         self.lock = threading.Lock()
         self.threads: int | None = None

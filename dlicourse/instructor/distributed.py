@@ -210,13 +210,14 @@ def grade_many(submissions: Sequence[str], test_set: Any, limits: Any, jobs: int
 
     from dlicourse import grading
 
-    paths = [str(Path(s).expanduser().resolve()) for s in submissions]
+    paths = [str(Path(s).expanduser().absolute()) for s in submissions]  # as given: a link is refused there
     items = [(path, limits, tuple(str(p) for p in protected), isolated) for path in paths]
 
     def graded(i: int, result: Any) -> Any:
         if isinstance(result, Missing):
             result = grading.Grade(paths[i], test_set.source, len(test_set.answers), seed=test_set.seed,
-                                   problem=f"not graded: the task was lost ({result.reason}); grade it again")
+                                   problem=f"not graded: the task was lost ({result.reason}); grade it again",
+                                   grader_fault=True)
         return result
 
     def done(i: int, result: Any) -> None:
