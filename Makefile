@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 	@# set, as on many CI machines and containers: then every kernel compiled TensorFlow again (19 CPU-s each),
 	@# and a graded submission, which runs with -B on a read-only tree, always would. Empty, the variable is off.
 	PYTHONDONTWRITEBYTECODE= PYDEVD_DISABLE_FILE_VALIDATION=1 $(BIN)/python -c "$(COMPILED)"
-	@command -v bwrap >/dev/null || echo "note: isolated grading needs bubblewrap (as root: apt-get install bubblewrap); see README, Grading"
+	@command -v bwrap >/dev/null || echo "note: isolated grading needs bubblewrap (as root: apt-get install bubblewrap); see docs/grading.md"
 	@touch $@
 
 # Playwright only for the browser tests; Chromium itself comes from the system (.ci/run installs it).

@@ -25,7 +25,7 @@ def data_dir(tmp_path, monkeypatch):
 
 # Generated pictures are drawn in floating point, and another CPU (its SIMD paths in OpenCV and NumPy) can round
 # a pixel the other way: the same data everywhere means every pixel within this many grey levels of the
-# reference, and only a few of them off at all (the README's "Data, offline" says so).
+# reference, and only a few of them off at all (docs/data.md says so).
 GREY_LEVELS = 1
 OFF_SHARE = 0.001
 
