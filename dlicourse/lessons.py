@@ -95,8 +95,10 @@ def lesson(notebook: str, profile: str = BASE_PROFILE, claims: Mapping[str, bool
                                      "max": goal.get(f"max_{name}")} for name, value in figures.items()},
                   "claims": {what: bool(held) for what, held in (claims or {}).items()}})
     width = max(len(what) for what, *_ in table)
-    lines = [f"{'':2} {'':{width}}  {'yours':>8}  the course's target", *(
-        f"{'✅' if held else '❌'} {what:{width}}  {yours:>8}  {wanted}" for what, yours, wanted, held in table)]
+    # a word first, then the symbol: where no emoji font draws them, ✅ and ❌ are the same empty box
+    lines = [f"{'':9} {'':{width}}  {'yours':>8}  the course's target", *(
+        f"{'held' if held else 'missed':6} {'✅' if held else '❌'} {what:{width}}  {yours:>8}  {wanted}"
+        for what, yours, wanted, held in table)]
     print("\n".join(lines))
     missed = [what for what, *_, held in table if not held]
     if not missed:

@@ -74,7 +74,8 @@ def check_machine(extra: list[Finding] | None = None) -> tuple[str, bool]:
     """The report as text, and whether everything required is there; `extra` findings (the instructor's
     tools add theirs) come last."""
     results = findings() + list(extra or [])
-    lines = [f"{'✅' if f.ok else '❌'} {f.name}: {f.found}" + ("" if f.ok else f"\n   fix: {f.fix}")
+    lines = [f"{'ok' if f.ok else 'missing'} {'✅' if f.ok else '❌'} {f.name}: {f.found}"  # a word, for no emoji font
+             + ("" if f.ok else f"\n   fix: {f.fix}")
              for f in results]
     ok = all(f.ok for f in results)
     lines.append("Ready for the labs." if ok else "Something required is missing: see the fixes above.")
