@@ -25,6 +25,7 @@ import nbformat
 import numpy as np
 import pytest
 from conftest import ROOT
+from test_check_attention import _cam as cam  # Grad-CAM with one step done otherwise
 
 from dlicourse import FIXME, check, reference_maps
 from dlicourse.images import resize
@@ -138,17 +139,6 @@ def occlusion_variant(**kwargs):
     from dlicourse.check.attention import _occlusion_variant
 
     return lambda model, image, label, patch, stride: _occlusion_variant(model, image, label, patch, stride, **kwargs)
-
-
-def cam(weigh, relu=True, upsample=True):
-    from dlicourse import attribution
-
-    def grad_cam(model, images, classes):
-        features, grads = attribution.feature_gradients(model, images, classes)
-        maps = np.einsum("nrck,nk->nrc", features, weigh(grads))
-        maps = np.maximum(maps, 0) if relu else maps
-        return attribution.upsample(maps, images.shape[1:3]) if upsample else maps
-    return grad_cam
 
 
 def calibration_set(images, count, cast="float32", wrap=True, scale=1):
