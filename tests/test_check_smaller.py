@@ -52,3 +52,12 @@ def test_ship_sparsity():
     assert "pick one of" in smaller.ship_sparsity(0.7, drops, 0.01).message
     with pytest.raises(check.NotAttempted):
         smaller.ship_sparsity(FIXME, drops, 0.01)
+
+
+def test_the_largest_safe_loss_scale_is_right_even_where_none_saves_ten_times_more():
+    """A few gradients far below the rest (a long tail) cannot all be saved: the largest power of two that keeps
+    the largest gradient finite is then the best there is, and the check says right, with what it saved."""
+    tail = np.concatenate([np.full(80, 2.0 ** -20), np.full(20, 2.0 ** -45), [2.0 ** -1]]).astype(np.float32)
+    best = smaller.loss_scale(2 ** 16, tail)
+    assert best and "largest scale" in best.message
+    assert "bigger power" in smaller.loss_scale(2 ** 10, tail).message

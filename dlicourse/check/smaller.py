@@ -20,8 +20,9 @@ from dlicourse.precision import lost_in_fp16, overflow_in_fp16
           "Keep the largest gradient below the gray line (65,504, about 2^16): k plus its power of two stays under 16.",
           title="Exercise 1: choose a loss scale")
 def loss_scale(scale: object, values: np.ndarray, min_reduction: float = 10.0) -> Verdict:
-    """`scale` is a power of two that loses at least `min_reduction` times fewer gradient `values` in FP16
-    than no scaling, and overflows none."""
+    """`scale` is a power of two that overflows none of the gradient `values` in FP16 and loses at least
+    `min_reduction` times fewer than no scaling, or, where no scale can (a few gradients lie too far below the
+    rest), the largest power of two that overflows none."""
     if (failed := missing(loss_scale=scale)) is not None:
         return failed
     if not isinstance(scale, numbers.Real) or isinstance(scale, bool) or not scale >= 1:
@@ -35,9 +36,14 @@ def loss_scale(scale: object, values: np.ndarray, min_reduction: float = 10.0) -
     if overflow_in_fp16(values, scale) > 0:
         return verdict(False, f"2 ** {power} is too big: the largest gradients pass 65,504, FP16's largest number, "
                               "and become inf. Try a smaller power.")
-    if after * min_reduction > before:
+    largest = overflow_in_fp16(values, 2 * scale) > 0  # no bigger power of two would keep them all finite
+    if after * min_reduction > before and not largest:
         return verdict(False, f"with 2 ** {power}, {after:.1%} of the gradients still round to zero (unscaled: "
                               f"{before:.1%}). Shift them further right: a bigger power of two.")
+    if after * min_reduction > before:
+        return verdict(True, f"2 ** {power} is the largest scale that keeps every gradient finite: "
+                             f"{before / max(after, 1e-12):.0f} times fewer round to zero. The rest lie further "
+                             "below the others than FP16's range reaches.")
     return verdict(True, f"2 ** {power} shifts the small gradients into FP16's range, at least "
                          f"{min_reduction:g} times fewer round to zero, and none overflows.")
 
