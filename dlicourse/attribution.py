@@ -29,24 +29,43 @@ def _batch(images: np.ndarray, classes: Sequence[int] | np.ndarray | int) -> tup
     return images, classes
 
 
-def saliency(model: keras.Model, images: np.ndarray, classes: Sequence[int] | int) -> np.ndarray:
-    """Simonyan et al.: how much each pixel's change would change the class score (largest over colours)."""
+def _smoothed(grad_of, images: np.ndarray, samples: int, noise: float, seed: int) -> np.ndarray:
+    """SmoothGrad (Smilkov et al.): the mean of a gradient map over `samples` copies of the images with Gaussian
+    noise of `noise` times the pixel range. A single gradient is speckled (each pixel's own ReLUs and the
+    strided layers' grid); the noise averages that away and keeps what stands out in every copy."""
+    if samples <= 1:
+        return np.abs(grad_of(images))
+    rng = np.random.default_rng(seed)
+    total = np.zeros(images.shape, np.float32)
+    for _ in range(samples):
+        total += np.abs(grad_of(images + rng.normal(0, noise * 255, images.shape).astype(np.float32)))
+    return total / samples
+
+
+def saliency(model: keras.Model, images: np.ndarray, classes: Sequence[int] | int, samples: int = 1,
+             noise: float = 0.1, seed: int = 0) -> np.ndarray:
+    """Simonyan et al.: how much each pixel's change would change the class score (largest over colours);
+    with `samples` above 1, smoothed over that many noisy copies (SmoothGrad)."""
     images, classes = _batch(images, classes)
-    return np.abs(gradient(class_scores(model, classes), images)).max(axis=-1)
+    return _smoothed(lambda x: gradient(class_scores(model, classes), x), images, samples, noise, seed).max(axis=-1)
 
 
 def guided_backprop(model: keras.Model, images: np.ndarray, classes: Sequence[int] | int,
-                    signed: bool = False) -> np.ndarray:
+                    signed: bool = False, samples: int = 1, noise: float = 0.1, seed: int = 0) -> np.ndarray:
     """Springenberg et al.: the gradient with only positive gradients let back through each ReLU.
 
-    The map is the largest absolute value over colours; `signed=True` returns the raw (N, rows, cols, 3)
-    gradient instead, to draw as a picture.
+    The map is the largest absolute value over colours, smoothed over `samples` noisy copies when above 1
+    (SmoothGrad); `signed=True` returns the raw (N, rows, cols, 3) gradient instead, to draw as a picture.
     """
     images, classes = _batch(images, classes)
     pick = keras.ops.one_hot(classes, int(model.output_shape[-1]))
-    grads = gradient(lambda x: keras.ops.sum(run_layers(model, x, scores=True, guided=True) * pick, axis=-1),
-                     images)
-    return grads if signed else np.abs(grads).max(axis=-1)
+
+    def grad_of(x):
+        return gradient(lambda x: keras.ops.sum(run_layers(model, x, scores=True, guided=True) * pick, axis=-1), x)
+
+    if signed:
+        return grad_of(images)
+    return _smoothed(grad_of, images, samples, noise, seed).max(axis=-1)
 
 
 def feature_gradients(model: keras.Model, images: np.ndarray, classes: Sequence[int] | int,

@@ -1,7 +1,8 @@
 """Pictures and controls for 08_what_the_network_sees: maps over photos, filters, feature maps, an explorer.
 
-Every map is drawn over its photo, scaled to its own largest value (so maps of different methods and
-models read alike), with a colour bar that says so.
+Every map is drawn over its photo, scaled to its own top percent (so maps of different methods and models
+read alike, and a gradient map's few extreme pixels do not dim all the rest), with a colour bar that says so.
+A map with no positive part says so in words: nothing in the picture speaks for the class.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 HEAT = "inferno"
-HEAT_LABEL = "importance\n(1 = the map's most)"
+HEAT_LABEL = "importance\n(1 = the map's top 1%)"
+TOP = 99  # the percentile of a map's positive values drawn as 1
 
 
 def said(probabilities: np.ndarray, truth: int, class_names: Sequence[str]) -> str:
@@ -24,7 +26,8 @@ def said(probabilities: np.ndarray, truth: int, class_names: Sequence[str]) -> s
 
 def _scaled(heat: np.ndarray) -> np.ndarray:
     heat = np.clip(np.asarray(heat, np.float32), 0, None)
-    return heat / heat.max() if heat.max() > 0 else heat
+    top = float(np.percentile(heat[heat > 0], TOP)) if (heat > 0).any() else 0.0
+    return np.clip(heat / top, 0, 1) if top > 0 else heat
 
 
 def overlay(ax: plt.Axes, photo: np.ndarray, heat: np.ndarray | None = None, title: str = "",
@@ -34,6 +37,9 @@ def overlay(ax: plt.Axes, photo: np.ndarray, heat: np.ndarray | None = None, tit
     shown = None
     if heat is not None:
         shown = ax.imshow(_scaled(heat), cmap=HEAT, alpha=alpha, vmin=0, vmax=1)
+        if not (np.asarray(heat) > 0).any():
+            ax.text(0.5, 0.5, "nothing here\nspeaks for it", transform=ax.transAxes, ha="center", va="center",
+                    fontsize=8, color="white")
     if mask is not None:
         ax.contour(mask.astype(float), levels=[0.5], colors="cyan", linewidths=0.8)
     ax.set_title(title, fontsize=8)

@@ -76,6 +76,14 @@ def test_maps_of_one_image_and_of_a_batch_agree(model, images):
     assert (cams >= 0).all() and (attribution.saliency(model, images, 0) >= 0).all()
 
 
+def test_smoothgrad_is_the_mean_over_noisy_copies_and_still_looks_where_the_network_looks(model, images):
+    for method in (attribution.saliency, attribution.guided_backprop):
+        smooth = method(model, images, 0, samples=4, noise=0.1, seed=3)
+        assert smooth.shape == (3, SIZE, SIZE) and right_share(smooth) <= 0.05, method.__name__
+        np.testing.assert_allclose(smooth, method(model, images, 0, samples=4, noise=0.1, seed=3), rtol=1e-5)
+        np.testing.assert_allclose(method(model, images, 0, samples=1), method(model, images, 0), rtol=1e-6)
+
+
 def test_guided_backprop_keeps_only_what_raises_the_score(model, images):
     signed = attribution.guided_backprop(model, images, 0, signed=True)
     plain = gradients.gradient(gradients.class_scores(model, [0, 0, 0]), images)
