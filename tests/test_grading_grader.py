@@ -69,7 +69,8 @@ def test_the_lab_placeholder_fails_with_a_clear_reason(tmp_path, toy_set):
     lab = (ROOT / "labs" / "submission.py").read_text()
     result = grading.grade(submission_file(tmp_path, lab), toy_set, grading.Limits(startup_s=120, per_image_s=30))
     assert result.accuracy == 0.0
-    assert "FIXME placeholder" in result.failures[0].reason, result.failures[0].reason
+    reason = result.failures[0].reason
+    assert "Not attempted yet" in reason and "is still FIXME" in reason and "submission.py, line" in reason, reason
 
 
 @pytest.mark.slow

@@ -523,7 +523,7 @@ def test_class_6_a_classmate_graded_beside_a_hog_keeps_its_share_of_the_cpu(tmp_
     for student, source in (("hog", HOG), ("classmate", CLASSMATE)):
         (tmp_path / student).mkdir()
         subs.append(submission_file(tmp_path / student, source))
-    limits = dataclasses.replace(FAST, per_image_s=10, total_s=60, processes=64)
+    limits = dataclasses.replace(FAST, per_image_s=10, total_s=60, cpu_s=60, processes=64)  # one core for ~10 s
     alone = grading.grade(subs[1], toy_set, limits, threads=1, isolated=True)
     if "CPU share" not in alone.isolation:
         pytest.skip(f"no CPU controller here: {alone.isolation}")
