@@ -152,7 +152,11 @@ def test_bad_input_is_one_line_that_says_what_is_expected(tmp_path, crops, capsy
              (["grade", sub, "--images", str(tmp_path / "louie")], "has no face/ (found Louie/)"),
              (["grade", sub, "--out", str(roster)], "not a gradebook of this grader"),
              (["grade", sub, sub, "--gradescope", str(tmp_path / "r.json")], "--gradescope grades one submission"),
-             (["grade", sub, "--canvas", "Whale (1)"], "give --out too")]
+             (["grade", sub, "--canvas", "Whale (1)"], "give --out too"),
+             (["grade", sub, "--moodle"], "give --out too"),
+             (["grade", sub, "--out", str(tmp_path / "b.csv"), "--roster", str(roster)], "with one of --canvas or"),
+             (["grade", sub, "--out", str(tmp_path / "b.csv"), "--canvas", "W", "--roster", str(roster)],
+              "not Canvas's gradebook export")]
     for argv, said in cases:
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
@@ -170,10 +174,32 @@ def test_json_is_all_there_is_on_stdout_and_no_progress_bar(tmp_path, crops, cap
     assert [(g["student"], g["reused"], g["accuracy"]) for g in json.loads(out)] == [("ada", False, 0.5),
                                                                                     ("bo", False, 0.5)]
     assert "grading" not in err
-    assert list(csv.reader((tmp_path / "book.canvas.csv").open()))[1:] == [["ada", "", "", "ada", "", "50.0"],
+    assert list(csv.reader((tmp_path / "book.canvas.csv").open()))[2:] == [["ada", "", "", "ada", "", "50.0"],
                                                                            ["bo", "", "", "bo", "", "50.0"]]
     main(["grade", *subs, "--images", str(crops), "--out", str(book), "--json"])
     out, err = capsys.readouterr()
     assert [(g["student"], g["reused"], g["score"]) for g in json.loads(out)] == [("ada", True, "50.0"),
                                                                                  ("bo", True, "50.0")]
     assert err == ""
+
+
+def test_lms_files_leave_out_unrostered_students_and_grader_faults_one_line_each(tmp_path, crops, capsys):
+    subs = [hand_in(tmp_path / "class", name, ALWAYS) for name in ("ada", "bo", "eve")]
+    book = tmp_path / "book.csv"
+    roster = tmp_path / "users.csv"
+    roster.write_text("username,email\nada,ada@example.org\nbo,bo@example.org\n")
+    main(["grade", *subs, "--images", str(crops), "--out", str(book)])
+    graded = rows(book)
+    graded[1]["score"] = ""  # bo's grade was the grader's fault
+    with open(book, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(graded[0]))
+        writer.writeheader()
+        writer.writerows(graded)
+    capsys.readouterr()
+
+    main(["grade", subs[0], "--images", str(crops), "--out", str(book), "--moodle", "--roster", str(roster)])
+    err = capsys.readouterr().err.splitlines()
+    assert list(csv.reader((tmp_path / "book.moodle.csv").open())) == [["student", "score"], ["ada", "50.0"]]
+    assert [line for line in err if line.startswith("not in book.moodle.csv: ")] == [
+        "not in book.moodle.csv: bo: the grader failed on this hand-in (not the learner); grade it again, and the "
+        "grade the LMS holds stays until then", "not in book.moodle.csv: eve is not on the roster"]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dlicourse import grading
 from dlicourse.grading import handin, isolation, testsets
-from dlicourse.grading.gradebook import Gradebook, GradebookError, default_student, gradebook_row
+from dlicourse.grading.gradebook import Gradebook, GradebookError, LmsRows, default_student, gradebook_row, read_roster
 from dlicourse.grading.protocol import clean
 
 
@@ -43,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--canvas", metavar="ASSIGNMENT",
                         help="with --out, also write OUT's stem + .canvas.csv for Canvas's gradebook import, the "
                              "score in a column named ASSIGNMENT (e.g. 'Whale assessment (12345)')")
+    parser.add_argument("--moodle", action="store_true",
+                        help="with --out, also write OUT's stem + .moodle.csv for Moodle's CSV grade import")
+    parser.add_argument("--roster", metavar="CSV",
+                        help="with --canvas (Canvas's gradebook export) or --moodle (a CSV with a username or email "
+                             "column): the LMS file holds only these students; the others are listed on stderr")
     parser.add_argument("--gradescope", metavar="JSON",
                         help="write Gradescope's results.json for the one submission given (run_autograder)")
     parser.add_argument("--json", action="store_true", help="print the grades as JSON")
@@ -95,8 +100,11 @@ def _grade_class(args: argparse.Namespace) -> int:
     if args.gradescope and (len(args.submissions) != 1 or args.out):
         raise GradeError("--gradescope grades one submission, without --out (Gradescope runs the autograder once "
                          "per hand-in)")
-    if args.canvas and not args.out:
-        raise GradeError("--canvas writes beside the gradebook: give --out too")
+    if (args.canvas or args.moodle) and not args.out:
+        raise GradeError("--canvas and --moodle write beside the gradebook: give --out too")
+    if args.roster and bool(args.canvas) == args.moodle:
+        raise GradeError("--roster is Canvas's export or a Moodle roster: give it with one of --canvas or --moodle")
+    roster = read_roster(args.roster, "canvas" if args.canvas else "moodle") if args.roster else None
     entries = _entries(args.submissions, args.student_from)
     book = Gradebook.read(args.out) if args.out else None
     identity, seed = _hidden_set(args, book)
@@ -113,7 +121,7 @@ def _grade_class(args: argparse.Namespace) -> int:
     grades = _grade(todo, args, limits, seed, book, identity, conditions) if todo else []
     if book is not None:
         book.write()
-    _report(args, entries, kept, dict(zip((e.student for e in todo), grades, strict=True)), book)
+    _report(args, entries, kept, dict(zip((e.student for e in todo), grades, strict=True)), book, roster)
     return 0 if all(g.passed for g in grades) and all(r["passed"] == "True" for r in kept.values()) else 1
 
 
@@ -230,15 +238,15 @@ def _test_set(args: argparse.Namespace, seed: int | None) -> grading.TestSet:
 
 
 def _report(args: argparse.Namespace, entries: list[Entry], kept: dict[str, dict[str, str]],
-            graded: dict[str, grading.Grade], book: Gradebook | None) -> None:
+            graded: dict[str, grading.Grade], book: Gradebook | None,
+            roster: dict[str, dict[str, str]] | None) -> None:
     """Every submission's grade, in the order given: JSON, one line each beside a gradebook, or reports.
     Every submission's processes are gone by now: only the grader writes results."""
     if args.gradescope:
         from dlicourse.grading.gradescope import write_results
 
         write_results(args.gradescope, graded[entries[0].student])
-    if args.canvas and book is not None:
-        canvas = book.write_canvas(Path(args.out).with_name(f"{Path(args.out).stem}.canvas.csv"), args.canvas)
+    lms_files = _write_lms_files(args, book, roster) if book is not None else []
     if args.json:
         rows = [{**kept[e.student], "reused": True} if e.student in kept else
                 {**graded[e.student].to_dict(), "reused": False} for e in entries]
@@ -251,7 +259,30 @@ def _report(args: argparse.Namespace, entries: list[Entry], kept: dict[str, dict
             print(clean(f"{verdict} {float(row['accuracy']):6.1%}  {e.student}{note}", 2000))
         others = len(book.rows) - len(entries)
         print(f"gradebook: {args.out}" + (f" (with {others} other student(s) graded before)" if others else ""))
-        if args.canvas:
-            print(f"canvas import: {canvas}")
+        for platform, path in lms_files:
+            print(f"{platform} import: {path}")
     else:
         print("\n\n".join(grading.report(graded[e.student]) for e in entries))
+
+
+def _write_lms_files(args: argparse.Namespace, book: Gradebook,
+                     roster: dict[str, dict[str, str]] | None) -> list[tuple[str, Path]]:
+    """Canvas's and Moodle's import files beside the gradebook; who each leaves out goes to stderr, one line
+    a student, so that an instructor sees every grade the import will not carry."""
+    written = []
+    for platform, wanted in (("canvas", args.canvas), ("moodle", args.moodle)):
+        if wanted:
+            path = Path(args.out).with_name(f"{Path(args.out).stem}.{platform}.csv")
+            chosen = (book.write_canvas(path, args.canvas, roster) if platform == "canvas"
+                      else book.write_moodle(path, roster))
+            _say_left_out(path, chosen)
+            written.append((platform, path))
+    return written
+
+
+def _say_left_out(path: Path, chosen: LmsRows) -> None:
+    for student in chosen.faults:
+        print(clean(f"not in {path.name}: {student}: the grader failed on this hand-in (not the learner); grade it "
+                    "again, and the grade the LMS holds stays until then", 2000), file=sys.stderr)
+    for student in chosen.unrostered:
+        print(clean(f"not in {path.name}: {student} is not on the roster", 2000), file=sys.stderr)
