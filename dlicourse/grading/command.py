@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from dlicourse import grading
@@ -55,12 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="grade on the Dask cluster at ADDRESS; workers read the submissions at the same paths")
     defaults = grading.Limits()
-    parser.add_argument("--per-image-s", type=float, default=defaults.per_image_s,
+    parser.add_argument("--platform", choices=["gradescope"],
+                        help="limits that fit the platform's default autograder (docs/platforms.md); the options "
+                             "below still override them one by one")
+    parser.add_argument("--per-image-s", type=float,
                         help=f"seconds one image may take (default: {defaults.per_image_s:g})")
-    parser.add_argument("--total-s", type=float, default=defaults.total_s,
-                        help=f"seconds a whole submission may take (default: {defaults.total_s:g})")
-    parser.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
-                        help=f"memory a submission may use (default: {defaults.memory_mb})")
+    parser.add_argument("--total-s", type=float,
+                        help=f"seconds a whole submission may take, start-up included (default: {defaults.total_s:g})")
+    parser.add_argument("--memory-mb", type=int, help=f"memory a submission may use (default: {defaults.memory_mb})")
     parser.add_argument("--unsafe-no-isolation", action="store_true",
                         help="grade without the operating system's sandbox (only where namespaces cannot be "
                              "made, and only for submissions you trust)")
@@ -85,13 +87,22 @@ def run(args: argparse.Namespace) -> int:
     """Exit 0 when every submission passes, 1 when one fails (the grades are printed either way), 2 when
     isolated grading is impossible here and was not waived, or the input cannot be graded (one line)."""
     if not args.unsafe_no_isolation and (why := isolation.unavailable()):
-        print(f"dlicourse grade: refusing to grade without isolation: {why}", file=sys.stderr)
-        return 2
+        return _refuse(args, f"refusing to grade without isolation: {why}")
     try:
         return _grade_class(args)
     except (GradeError, GradebookError) as err:
-        print(f"dlicourse grade: {clean(err, 2000)}", file=sys.stderr)  # it may quote a student's folder name
-        return 2
+        return _refuse(args, clean(err, 2000))  # it may quote a student's folder name
+
+
+def _refuse(args: argparse.Namespace, why: str) -> int:
+    """Say why nothing was graded, in one line, and in the platform's results file too: an autograder that
+    writes none leaves the learner with a bare error, or a platform that takes it for a 0."""
+    print(f"dlicourse grade: {why}", file=sys.stderr)
+    if args.gradescope:
+        from dlicourse.grading.gradescope import write_refusal
+
+        write_refusal(args.gradescope, why)
+    return 2
 
 
 def _grade_class(args: argparse.Namespace) -> int:
@@ -108,8 +119,7 @@ def _grade_class(args: argparse.Namespace) -> int:
     entries = _entries(args.submissions, args.student_from)
     book = Gradebook.read(args.out) if args.out else None
     identity, seed = _hidden_set(args, book)
-    limits = grading.Limits(per_image_s=args.per_image_s, total_s=args.total_s, memory_mb=args.memory_mb,
-                            startup_s=min(grading.Limits().startup_s, args.total_s))
+    limits = _limits(args)
     conditions = _conditions(limits, isolated=not args.unsafe_no_isolation)
     kept = {e.student: row for e in entries if book and (row := book.reusable(e.student, e.files_sha256, conditions))}
     todo = [e for e in entries if e.student not in kept]
@@ -123,6 +133,19 @@ def _grade_class(args: argparse.Namespace) -> int:
         book.write()
     _report(args, entries, kept, dict(zip((e.student for e in todo), grades, strict=True)), book, roster)
     return 0 if all(g.passed for g in grades) and all(r["passed"] == "True" for r in kept.values()) else 1
+
+
+def _limits(args: argparse.Namespace) -> grading.Limits:
+    """The platform's limits (`--platform`), else the grader's defaults, each overridden where given; start-up
+    never longer than the whole."""
+    if args.platform == "gradescope":
+        from dlicourse.grading.gradescope import LIMITS as base
+    else:
+        base = grading.Limits()
+    given = {name: value for name in ("per_image_s", "total_s", "memory_mb")
+             if (value := getattr(args, name)) is not None}
+    limits = replace(base, **given)
+    return replace(limits, startup_s=min(limits.startup_s, limits.total_s))
 
 
 def _entries(paths: list[str], pattern: str | None) -> list[Entry]:
