@@ -50,6 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "column): the LMS file holds only these students; the others are listed on stderr")
     parser.add_argument("--gradescope", metavar="JSON",
                         help="write Gradescope's results.json for the one submission given (run_autograder)")
+    parser.add_argument("--prairielearn", metavar="JSON",
+                        help="write PrairieLearn's external grader results.json for the one submission given")
     parser.add_argument("--json", action="store_true", help="print the grades as JSON")
     parser.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
@@ -99,18 +101,22 @@ def _refuse(args: argparse.Namespace, why: str) -> int:
     writes none leaves the learner with a bare error, or a platform that takes it for a 0."""
     print(f"dlicourse grade: {why}", file=sys.stderr)
     if args.gradescope:
-        from dlicourse.grading.gradescope import write_refusal
+        from dlicourse.grading import gradescope
 
-        write_refusal(args.gradescope, why)
+        gradescope.write_refusal(args.gradescope, why)
+    if args.prairielearn:
+        from dlicourse.grading import prairielearn
+
+        prairielearn.write_refusal(args.prairielearn, why)
     return 2
 
 
 def _grade_class(args: argparse.Namespace) -> int:
     """Everything is checked (the options, the submissions, the gradebook's set) before anything runs, and
     the hidden set is drawn only if a submission is left to grade: an unchanged class re-grades in seconds."""
-    if args.gradescope and (len(args.submissions) != 1 or args.out):
-        raise GradeError("--gradescope grades one submission, without --out (Gradescope runs the autograder once "
-                         "per hand-in)")
+    if (args.gradescope or args.prairielearn) and (len(args.submissions) != 1 or args.out):
+        raise GradeError("--gradescope and --prairielearn grade one submission, without --out (the platform runs the "
+                         "autograder once per hand-in)")
     if (args.canvas or args.moodle) and not args.out:
         raise GradeError("--canvas and --moodle write beside the gradebook: give --out too")
     if args.roster and bool(args.canvas) == args.moodle:
@@ -128,9 +134,12 @@ def _grade_class(args: argparse.Namespace) -> int:
     if kept and not args.json:
         print(f"{len(kept)} unchanged submission(s) keep their grade from {args.out}; grading {len(todo)}",
               file=sys.stderr)
-    grades = _grade(todo, args, limits, seed, book, identity, conditions) if todo else []
+    test_set = _test_set(args, seed) if todo else None
+    grades = _grade(todo, args, limits, test_set, book, identity, conditions) if test_set else []
     if book is not None:
         book.write()
+    if args.gradescope or args.prairielearn:
+        _write_platform_results(args, grades[0], test_set)
     _report(args, entries, kept, dict(zip((e.student for e in todo), grades, strict=True)), book, roster)
     return 0 if all(g.passed for g in grades) and all(r["passed"] == "True" for r in kept.values()) else 1
 
@@ -218,13 +227,12 @@ def _conditions(limits: grading.Limits, isolated: bool) -> str:
         f"{name}={value:g}" for name, value in asdict(limits).items())
 
 
-def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, seed: int | None,
+def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, test_set: grading.TestSet,
            book: Gradebook | None, identity: str, conditions: str) -> list[grading.Grade]:
     """Grade what needs it, with a progress bar and ETA on stderr (not with --json) and every grade written
     into the gradebook as it comes, so that an interrupted class resumes where it stopped."""
     from tqdm import tqdm
 
-    test_set = _test_set(args, seed)
     protected = [Path(args.images).resolve()] if args.images else []
     paths = [e.path for e in todo]
     lock = threading.Lock()
@@ -260,15 +268,24 @@ def _test_set(args: argparse.Namespace, seed: int | None) -> grading.TestSet:
     return test_set
 
 
+def _write_platform_results(args: argparse.Namespace, result: grading.Grade, test_set: grading.TestSet) -> None:
+    """Gradescope's and PrairieLearn's results for the one hand-in graded. Its processes are gone by now: only
+    the grader writes them."""
+    if args.gradescope:
+        from dlicourse.grading import gradescope
+
+        gradescope.write_results(args.gradescope, result)
+    if args.prairielearn:
+        from dlicourse.grading import prairielearn
+
+        prairielearn.write_results(args.prairielearn, result, test_set)
+
+
 def _report(args: argparse.Namespace, entries: list[Entry], kept: dict[str, dict[str, str]],
             graded: dict[str, grading.Grade], book: Gradebook | None,
             roster: dict[str, dict[str, str]] | None) -> None:
     """Every submission's grade, in the order given: JSON, one line each beside a gradebook, or reports.
     Every submission's processes are gone by now: only the grader writes results."""
-    if args.gradescope:
-        from dlicourse.grading.gradescope import write_results
-
-        write_results(args.gradescope, graded[entries[0].student])
     lms_files = _write_lms_files(args, book, roster) if book is not None else []
     if args.json:
         rows = [{**kept[e.student], "reused": True} if e.student in kept else

@@ -21,6 +21,7 @@ class Failure:
     expected: str
     answer: str | None
     reason: str
+    index: int | None = None  # the image's place in the test set, where the grader (only) keeps the image itself
 
 
 @dataclass
@@ -71,7 +72,7 @@ def score(result: Grade, test_set: TestSet, answers: dict[int, tuple[str | None,
         name = names[index] if names else f"image {index}"
         shown = None if answer is None else clean(answer, 60)
         reason = reason or f"answered {clean(repr(given), 60)}, not {expected!r}"
-        result.failures.append(Failure(name, expected, shown, reason))
+        result.failures.append(Failure(name, expected, shown, reason, index))
     for expected in ANSWERS:
         row = result.confusion[expected]
         result.per_class[expected] = row[expected] / max(1, sum(row.values()))

@@ -20,9 +20,8 @@ import os
 from pathlib import Path
 
 from dlicourse import files
-from dlicourse.grading.answers import ANSWERS, PASS_ACCURACY
-from dlicourse.grading.gradebook import MAX_SCORE, Grade, percent
-from dlicourse.grading.report import report
+from dlicourse.grading.gradebook import MAX_SCORE, Grade
+from dlicourse.grading.platforms import GRADER_FAULT, checks, not_graded, refused
 from dlicourse.grading.sandbox import Limits
 
 TIMEOUT_S = 600  # Gradescope's default autograder timeout
@@ -32,34 +31,24 @@ CONTAINER_MB = 768  # the memory of Gradescope's default autograder container
 # start (about 5 s here), drawing the hidden set and writing the results; 384 MB is half the container, the other
 # half the grader and the zygote's Keras (whose pages a forked submission shares without counting them).
 LIMITS = Limits(startup_s=90, per_image_s=1.5, total_s=420, cpu_s=840, memory_mb=384)
-GRADED_AGAIN = "This attempt has no score (never a 0): it will be graded again, and nothing is needed from you."
 
 
 def results(result: Grade) -> dict:
     """Gradescope's results for one graded submission; none with a score when the grader itself failed."""
     if result.grader_fault:
-        return unscored("The grader itself failed on this attempt, not your submission.")
-    overall = percent(result.accuracy)
-    tests = [_test(f"Accuracy on {result.total} hidden images (pass: more than {PASS_ACCURACY:.0%})", overall,
-                   result.passed, report(result, public=True))]
-    for expected in ANSWERS:
-        row, accuracy = result.confusion.get(expected, {}), result.per_class.get(expected, 0.0)
-        tests.append(_test(f"Accuracy on the {expected} images (what to work on; the grade is the accuracy above)",
-                           percent(accuracy), accuracy > PASS_ACCURACY,
-                           f"{row.get(expected, 0)} of {sum(row.values())} {expected} images right"))
-    return {"score": overall, "execution_time": round(result.seconds), "output": tests[0]["output"],
+        return unscored(not_graded(GRADER_FAULT))
+    tests = [{"name": c.name, "score": c.score, "max_score": float(MAX_SCORE),
+              "status": "passed" if c.passed else "failed", "output": c.output, "visibility": "visible"}
+             for c in checks(result)]
+    overall = tests[0]
+    return {"score": overall["score"], "execution_time": round(result.seconds), "output": overall["output"],
             "stdout_visibility": "hidden", "tests": tests,
-            "leaderboard": [{"name": "Accuracy", "value": overall, "order": "desc"}]}
+            "leaderboard": [{"name": "Accuracy", "value": overall["score"], "order": "desc"}]}
 
 
-def unscored(why: str) -> dict:
-    """Results that say why there is no grade, and hold no score a platform could take for one."""
-    return {"output": f"{why} {GRADED_AGAIN}", "stdout_visibility": "hidden", "tests": []}
-
-
-def _test(name: str, score: float, passed: bool, output: str) -> dict:
-    return {"name": name, "score": score, "max_score": float(MAX_SCORE), "status": "passed" if passed else "failed",
-            "output": output, "visibility": "visible"}
+def unscored(output: str) -> dict:
+    """Results that say why there is no grade, and hold no score Gradescope could take for one."""
+    return {"output": output, "stdout_visibility": "hidden", "tests": []}
 
 
 def write_results(path: str | os.PathLike, result: Grade) -> Path:
@@ -70,5 +59,5 @@ def write_results(path: str | os.PathLike, result: Grade) -> Path:
 
 def write_refusal(path: str | os.PathLike, why: str) -> Path:
     """The results of an attempt the grader refused to grade, saying why (Gradescope shows `output`)."""
-    files.write_json(path, unscored(f"The autograder could not grade this attempt: {why}."))
+    files.write_json(path, unscored(refused(why)))
     return Path(path)
