@@ -204,3 +204,45 @@ def test_lms_files_leave_out_unrostered_students_and_grader_faults_one_line_each
     assert [line for line in err if line.startswith("not in book.moodle.csv: ")] == [
         "not in book.moodle.csv: bo: the grader failed on this hand-in (not the learner); grade it again, and the "
         "grade the LMS holds stays until then", "not in book.moodle.csv: eve is not on the roster"]
+
+
+def test_per_attempt_draws_are_kept_in_the_gradebook_and_reproduce_a_grade(tmp_path, crops, capsys):
+    from dlicourse.grading.testsets import attempt_seed
+
+    subs = [hand_in(tmp_path / "class", name, BRIGHT_IS_WHALE + f"# {name}\n") for name in ("ada", "bo")]
+    book = tmp_path / "book.csv"
+
+    def grade(*argv: str) -> list[dict]:
+        main(["grade", *argv, "--n", "6", "--per-attempt", "--json"])
+        return json.loads(capsys.readouterr().out)
+
+    graded = grade(*subs, "--seed", str(SEED), "--out", str(book))
+    first = rows(book)
+    assert {r["seed"] for r in first} == {str(SEED)} and all("a draw per attempt" in r["test_set"] for r in first)
+    draws = [attempt_seed(SEED, r["files_sha256"]) for r in first]
+    assert draws[0] != draws[1] and all(f"(seed {d}," in g["source"] for d, g in zip(draws, graded, strict=True))
+
+    [again] = grade(subs[0], "--seed", first[0]["seed"])  # the gradebook's seed and the same hand-in: the same grade
+    assert (again["source"], again["confusion"]) == (graded[0]["source"], graded[0]["confusion"])
+
+    (tmp_path / "class" / "ada" / "submission.py").write_text(BRIGHT_IS_WHALE + "# resubmitted\n")
+    [changed] = grade(subs[0], "--out", str(book))  # no --seed: the gradebook's; a new hand-in, a new draw
+    ada = rows(book)[0]
+    assert ada["seed"] == str(SEED) and f"(seed {attempt_seed(SEED, ada['files_sha256'])}," in changed["source"]
+    assert changed["source"] != graded[0]["source"]
+
+    for argv in ([subs[0], "--n", "6", "--out", str(book)], [subs[0], "--per-attempt", "--images", str(crops)]):
+        assert main(["grade", *argv]) == 2  # one shared set is never mixed in; a folder of crops has no draws
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and ("another --out" in err or "not with --images" in err), err
+
+
+def test_a_hand_in_that_changed_while_graded_on_its_own_draw_gets_no_grade_and_is_graded_again():
+    from dlicourse.grading import command
+    from dlicourse.grading.gradebook import Grade, gradebook_row
+
+    for graded_sha, score in (("a" * 64, "100.0"), ("b" * 64, "")):  # hashed, then graded: the same files, or not
+        result = Grade("ada/submission.py", "a draw", total=6, correct=6, files_sha256=graded_sha)
+        command._check_draw(result, command.Entry("ada/submission.py", "ada", "a" * 64))
+        assert gradebook_row(result)["score"] == score and result.grader_fault == (not score)
+    assert "changed while it was graded" in result.problem

@@ -9,11 +9,13 @@ hand-in is unchanged keeps their row without running again and a changed one is 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import re
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -34,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"images in the generated hidden set (default: {grading.DEFAULT_HIDDEN_SIZE})")
     parser.add_argument("--images", metavar="DIR",
                         help="grade on a folder of labelled real crops (face/ and not_face/) instead")
+    parser.add_argument("--per-attempt", action="store_true",
+                        help="grade each hand-in on its own draw of the generated hidden set, from the seed and the "
+                             "hand-in's sha256 (a resubmission meets new images; the same hand-in, the same ones)")
     parser.add_argument("--out", metavar="CSV",
                         help="the class's gradebook, one row per student; grading into an existing one keeps its "
                              "hidden set and the rows of unchanged submissions")
@@ -119,6 +124,8 @@ def _grade_class(args: argparse.Namespace) -> int:
                          "autograder once per hand-in)")
     if (args.canvas or args.moodle) and not args.out:
         raise GradeError("--canvas and --moodle write beside the gradebook: give --out too")
+    if args.per_attempt and (args.images or args.scheduler):
+        raise GradeError("--per-attempt draws generated sets on this machine: not with --images or --scheduler")
     if args.roster and bool(args.canvas) == args.moodle:
         raise GradeError("--roster is Canvas's export or a Moodle roster: give it with one of --canvas or --moodle")
     roster = read_roster(args.roster, "canvas" if args.canvas else "moodle") if args.roster else None
@@ -134,12 +141,12 @@ def _grade_class(args: argparse.Namespace) -> int:
     if kept and not args.json:
         print(f"{len(kept)} unchanged submission(s) keep their grade from {args.out}; grading {len(todo)}",
               file=sys.stderr)
-    test_set = _test_set(args, seed) if todo else None
-    grades = _grade(todo, args, limits, test_set, book, identity, conditions) if test_set else []
+    test_sets = _test_sets(args, seed, todo) if todo else None
+    grades = _grade(todo, args, limits, test_sets, book, identity, conditions) if test_sets else []
     if book is not None:
         book.write()
     if args.gradescope or args.prairielearn:
-        _write_platform_results(args, grades[0], test_set)
+        _write_platform_results(args, grades[0], test_sets(0))
     _report(args, entries, kept, dict(zip((e.student for e in todo), grades, strict=True)), book, roster)
     return 0 if all(g.passed for g in grades) and all(r["passed"] == "True" for r in kept.values()) else 1
 
@@ -192,8 +199,8 @@ def _hidden_set(args: argparse.Namespace, book: Gradebook | None) -> tuple[str, 
     """What the class is graded on (the set's identity, and the seed of a generated one): the gradebook's
     own when it has one; a different set than the gradebook's is refused, never mixed into it."""
     try:
-        identity = (testsets.folder_identity(args.images) if args.images
-                    else testsets.generated_identity(args.n))
+        identity = (testsets.folder_identity(args.images) if args.images else
+                    testsets.attempt_identity(args.n) if args.per_attempt else testsets.generated_identity(args.n))
     except (OSError, ValueError) as err:
         raise GradeError(f"--images: {err}") from None
     stored = book.hidden_set() if book else None
@@ -227,8 +234,9 @@ def _conditions(limits: grading.Limits, isolated: bool) -> str:
         f"{name}={value:g}" for name, value in asdict(limits).items())
 
 
-def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, test_set: grading.TestSet,
-           book: Gradebook | None, identity: str, conditions: str) -> list[grading.Grade]:
+def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits,
+           test_sets: Callable[[int], grading.TestSet], book: Gradebook | None, identity: str,
+           conditions: str) -> list[grading.Grade]:
     """Grade what needs it, with a progress bar and ETA on stderr (not with --json) and every grade written
     into the gradebook as it comes, so that an interrupted class resumes where it stopped."""
     from tqdm import tqdm
@@ -240,6 +248,8 @@ def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, 
               disable=args.json or len(todo) < 2) as progress:
         def done(index: int, result: grading.Grade) -> None:
             result.student = todo[index].student
+            if args.per_attempt:
+                _check_draw(result, todo[index])
             with lock:
                 if book is not None:
                     book.put(gradebook_row(result, identity, conditions))
@@ -249,14 +259,33 @@ def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, 
         if args.scheduler:  # each submission a task on the cluster, graded by grading.grade in its sandbox there
             from dlicourse.instructor import distributed
 
-            grades = distributed.grade_many(paths, test_set, limits, args.jobs, args.scheduler, protected,
+            grades = distributed.grade_many(paths, test_sets(0), limits, args.jobs, args.scheduler, protected,
                                             isolated=not args.unsafe_no_isolation, on_done=done)
         else:
-            grades = grading.grade_many(paths, test_set, limits, jobs=args.jobs, protected=protected,
+            grades = grading.grade_many(paths, test_sets, limits, jobs=args.jobs, protected=protected,
                                         isolated=not args.unsafe_no_isolation, on_done=done)
     for entry, result in zip(todo, grades, strict=True):  # a cluster's lost task is a new Grade at the end
         result.student = entry.student
     return grades
+
+
+def _test_sets(args: argparse.Namespace, seed: int | None, todo: list[Entry]) -> Callable[[int], grading.TestSet]:
+    """The set each hand-in to grade is graded on, by its index in `todo`: one set for all, drawn now, or with
+    --per-attempt each hand-in's own draw (from the class's seed, a fresh secret one for a new class), drawn in
+    the worker that grades it, once: the platforms' results need the graded set's crops again."""
+    if not args.per_attempt:
+        test_set = _test_set(args, seed)
+        return lambda index: test_set
+    secret = testsets.secret_seed() if seed is None else seed
+    return functools.cache(lambda index: testsets.attempt_set(args.n, secret, todo[index].files_sha256))
+
+
+def _check_draw(result: grading.Grade, entry: Entry) -> None:
+    """A hand-in whose files changed between hashing (which chose its draw) and grading was graded on another
+    hand-in's draw: no grade then (the gradebook's hash would not reproduce it), and it is graded again."""
+    if result.files_sha256 and result.files_sha256 != entry.files_sha256:
+        result.problem = "not graded: the hand-in changed while it was graded; grade it again"
+        result.grader_fault = True
 
 
 def _test_set(args: argparse.Namespace, seed: int | None) -> grading.TestSet:
