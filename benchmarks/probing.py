@@ -141,7 +141,7 @@ def feedback(result: grading.Grade, test_set: grading.TestSet) -> dict:
             "prairielearn": prairielearn.results(result, test_set)}
 
 
-def play(mode: str, attempts: int, n: int, seed: int, folder: Path, isolated: bool = True,
+def play(mode: str, attempts: int, n: int, seed: int, folder: Path, isolated: bool | None = True,
          limits: grading.Limits | None = None, fixed_set: grading.TestSet | None = None) -> tuple[Learner, list[dict]]:
     """The learner's `attempts` hand-ins in `mode` ("fixed" or "per_attempt"), each graded as `dlicourse grade`
     grades it; one record per attempt: its score, what it had learned before, and how many of the images it was
@@ -166,7 +166,7 @@ def play(mode: str, attempts: int, n: int, seed: int, folder: Path, isolated: bo
         learned = learner.learn(feedback(result, test_set))
         records.append({"attempt": attempt, "score": round(result.accuracy, 4), "correct": result.correct,
                         "total": result.total, "known_before": len(known_before), "hits_in_set": hits,
-                        "learned": learned, "files_sha256": sha256[:16],
+                        "learned": learned, "files_sha256": sha256,
                         "seconds": round(time.perf_counter() - started, 2)})
         print(f"{mode:>11} attempt {attempt:3d}: score {result.accuracy:.3f}, knew {len(known_before)} images, "
               f"{hits} of them in this set; {records[-1]['seconds']:.1f} s", file=sys.stderr)
