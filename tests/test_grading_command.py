@@ -132,8 +132,8 @@ def test_gradescope_gets_results_json_without_the_hidden_seed(tmp_path, capsys):
     code = main(["grade", "--task", "whale", sub, "--n", "6", "--seed", str(SEED), "--gradescope", str(results)])
     text = results.read_text()
     found = json.loads(text)
-    [test] = found["tests"]
-    assert set(found) == {"score", "execution_time", "stdout_visibility", "tests"}
+    test = found["tests"][0]  # the grade; then the accuracy per class (tests/test_grading_platforms.py)
+    assert set(found) == {"score", "execution_time", "output", "stdout_visibility", "tests", "leaderboard"}
     assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
     assert test["max_score"] == 100.0 and test["visibility"] == "visible" and found["stdout_visibility"] == "hidden"
     assert found["score"] == test["score"] and 0 <= found["score"] <= 100
@@ -151,15 +151,20 @@ def test_bad_input_is_one_line_that_says_what_is_expected(tmp_path, crops, capsy
              (["grade", sub, "--images", str(tmp_path / "nowhere")], "face/ and not_face/"),
              (["grade", sub, "--images", str(tmp_path / "louie")], "has no face/ (found Louie/)"),
              (["grade", sub, "--out", str(roster)], "not a gradebook of this grader"),
-             (["grade", sub, sub, "--gradescope", str(tmp_path / "r.json")], "--gradescope grades one submission"),
-             (["grade", sub, "--canvas", "Whale (1)"], "give --out too")]
+             (["grade", sub, sub, "--gradescope", str(tmp_path / "r.json")], "grade one submission, without --out"),
+             (["grade", sub, "--canvas", "Whale (1)"], "give --out too"),
+             (["grade", sub, "--moodle"], "give --out too"),
+             (["grade", sub, "--out", str(tmp_path / "b.csv"), "--roster", str(roster)], "with one of --canvas or"),
+             (["grade", sub, "--out", str(tmp_path / "b.csv"), "--canvas", "W", "--roster", str(roster)],
+              "not Canvas's gradebook export")]
     for argv, said in cases:
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert said in err and err.count("\n") == 1 and "Traceback" not in err, err
         assert "Not Louie" not in err
     assert roster.read_text() == "name,email\nAda,ada@example.org\n"
-    assert not (tmp_path / "r.json").exists()
+    refused = json.loads((tmp_path / "r.json").read_text())  # Gradescope's learner is told why, with no score
+    assert "grade one submission" in refused["output"] and "score" not in refused
 
 
 def test_json_is_all_there_is_on_stdout_and_no_progress_bar(tmp_path, crops, capsys):
@@ -170,10 +175,74 @@ def test_json_is_all_there_is_on_stdout_and_no_progress_bar(tmp_path, crops, cap
     assert [(g["student"], g["reused"], g["accuracy"]) for g in json.loads(out)] == [("ada", False, 0.5),
                                                                                     ("bo", False, 0.5)]
     assert "grading" not in err
-    assert list(csv.reader((tmp_path / "book.canvas.csv").open()))[1:] == [["ada", "", "", "ada", "", "50.0"],
+    assert list(csv.reader((tmp_path / "book.canvas.csv").open()))[2:] == [["ada", "", "", "ada", "", "50.0"],
                                                                            ["bo", "", "", "bo", "", "50.0"]]
     main(["grade", *subs, "--images", str(crops), "--out", str(book), "--json"])
     out, err = capsys.readouterr()
     assert [(g["student"], g["reused"], g["score"]) for g in json.loads(out)] == [("ada", True, "50.0"),
                                                                                  ("bo", True, "50.0")]
     assert err == ""
+
+
+def test_lms_files_leave_out_unrostered_students_and_grader_faults_one_line_each(tmp_path, crops, capsys):
+    subs = [hand_in(tmp_path / "class", name, ALWAYS) for name in ("ada", "bo", "eve")]
+    book = tmp_path / "book.csv"
+    roster = tmp_path / "users.csv"
+    roster.write_text("username,email\nada,ada@example.org\nbo,bo@example.org\n")
+    main(["grade", *subs, "--images", str(crops), "--out", str(book)])
+    graded = rows(book)
+    graded[1]["score"] = ""  # bo's grade was the grader's fault
+    with open(book, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(graded[0]))
+        writer.writeheader()
+        writer.writerows(graded)
+    capsys.readouterr()
+
+    main(["grade", subs[0], "--images", str(crops), "--out", str(book), "--moodle", "--roster", str(roster)])
+    err = capsys.readouterr().err.splitlines()
+    assert list(csv.reader((tmp_path / "book.moodle.csv").open())) == [["student", "score"], ["ada", "50.0"]]
+    assert [line for line in err if line.startswith("not in book.moodle.csv: ")] == [
+        "not in book.moodle.csv: bo: the grader failed on this hand-in (not the learner); grade it again, and the "
+        "grade the LMS holds stays until then", "not in book.moodle.csv: eve is not on the roster"]
+
+
+def test_per_attempt_draws_are_kept_in_the_gradebook_and_reproduce_a_grade(tmp_path, crops, capsys):
+    from dlicourse.grading.testsets import attempt_seed
+
+    subs = [hand_in(tmp_path / "class", name, BRIGHT_IS_WHALE + f"# {name}\n") for name in ("ada", "bo")]
+    book = tmp_path / "book.csv"
+
+    def grade(*argv: str) -> list[dict]:
+        main(["grade", *argv, "--n", "6", "--per-attempt", "--json"])
+        return json.loads(capsys.readouterr().out)
+
+    graded = grade(*subs, "--seed", str(SEED), "--out", str(book))
+    first = rows(book)
+    assert {r["seed"] for r in first} == {str(SEED)} and all("a draw per attempt" in r["test_set"] for r in first)
+    draws = [attempt_seed(SEED, r["files_sha256"]) for r in first]
+    assert draws[0] != draws[1] and all(f"(seed {d}," in g["source"] for d, g in zip(draws, graded, strict=True))
+
+    [again] = grade(subs[0], "--seed", first[0]["seed"])  # the gradebook's seed and the same hand-in: the same grade
+    assert (again["source"], again["confusion"]) == (graded[0]["source"], graded[0]["confusion"])
+
+    (tmp_path / "class" / "ada" / "submission.py").write_text(BRIGHT_IS_WHALE + "# resubmitted\n")
+    [changed] = grade(subs[0], "--out", str(book))  # no --seed: the gradebook's; a new hand-in, a new draw
+    ada = rows(book)[0]
+    assert ada["seed"] == str(SEED) and f"(seed {attempt_seed(SEED, ada['files_sha256'])}," in changed["source"]
+    assert changed["source"] != graded[0]["source"]
+
+    for argv in ([subs[0], "--n", "6", "--out", str(book)], [subs[0], "--per-attempt", "--images", str(crops)]):
+        assert main(["grade", *argv]) == 2  # one shared set is never mixed in; a folder of crops has no draws
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and ("another --out" in err or "not with --images" in err), err
+
+
+def test_a_hand_in_that_changed_while_graded_on_its_own_draw_gets_no_grade_and_is_graded_again():
+    from dlicourse.grading import command
+    from dlicourse.grading.gradebook import Grade, gradebook_row
+
+    for graded_sha, score in (("a" * 64, "100.0"), ("b" * 64, "")):  # hashed, then graded: the same files, or not
+        result = Grade("ada/submission.py", "a draw", total=6, correct=6, files_sha256=graded_sha)
+        command._check_draw(result, command.Entry("ada/submission.py", "ada", "a" * 64))
+        assert gradebook_row(result)["score"] == score and result.grader_fault == (not score)
+    assert "changed while it was graded" in result.problem

@@ -10,7 +10,7 @@ from grading_support import BRIGHT_IS_WHALE, FAST, submission_file
 
 from dlicourse import grading
 from dlicourse.grading import handin
-from dlicourse.grading.gradebook import CANVAS_COLUMNS, Gradebook, GradebookError
+from dlicourse.grading.gradebook import CANVAS_COLUMNS, Gradebook, GradebookError, read_roster
 
 pytestmark = pytest.mark.usefixtures("private_temp")
 
@@ -86,15 +86,71 @@ def test_a_file_that_is_not_one_gradebook_is_refused_in_one_line(tmp_path):
     assert faulty.reusable("a", "abc", "c") is None  # a grader's fault is graded again, never kept
 
 
-def test_the_canvas_file_has_canvas_s_documented_columns_then_the_assignment(tmp_path):
-    """Canvas's gradebook import reads Student, ID, SIS User ID, SIS Login ID, Section, then one column per
-    assignment, named as in its export ("Name (id)"); the student goes in as name and SIS Login ID."""
+def test_the_canvas_file_is_what_canvas_s_importer_reads_and_holds_no_blank_score(tmp_path):
+    """Canvas's gradebook importer reads Student, ID, SIS User ID, SIS Login ID, Section, then one column per
+    assignment ("Name (id)"), and takes the row whose Student cell says "Points Possible" for the points; a blank
+    score (the grader's fault) is left out, never imported over the grade Canvas holds."""
     book = Gradebook(tmp_path / "book.csv")
     book.put(_row("ada", score="95.5"))
     book.put(_row("bo", score="", problem="not graded: the task was lost (KilledWorker); grade it again"))
-    canvas = book.write_canvas(tmp_path / "book.canvas.csv", "Whale assessment (12345)")
+    book.put(_row("=cy", score="40.0"))
+    chosen = book.write_canvas(tmp_path / "book.canvas.csv", "Whale assessment (12345)")
 
-    rows = list(csv.reader(canvas.open(newline="")))
+    rows = list(csv.reader((tmp_path / "book.canvas.csv").open(newline="")))
     assert CANVAS_COLUMNS == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Whale assessment (12345)"]
-    assert rows[1:] == [["ada", "", "", "ada", "", "95.5"], ["bo", "", "", "bo", "", ""]]
+    assert rows[1] == ["Points Possible", "", "", "", "", "100"]
+    assert rows[2:] == [["ada", "", "", "ada", "", "95.5"], ["'=cy", "", "", "'=cy", "", "40.0"]]  # literal cells
+    assert chosen.faults == ["bo"] and chosen.unrostered == []
+
+
+CANVAS_EXPORT = """Student,ID,SIS User ID,SIS Login ID,Section,Whale assessment (12345)
+    Points Possible,,,,,100.00
+"Lovelace, Ada",1001,S-1,ada,Morning,
+"Bo, Bo",1002,S-2,,Evening,
+"Student, Test",1003,,,Morning,
+"""
+
+
+def test_a_canvas_roster_gives_canvas_s_own_columns_and_leaves_out_who_it_does_not_have(tmp_path):
+    """Matched by SIS Login ID, SIS User ID or ID (a folder may be named by any); the roster's rows are
+    written back as Canvas exported them, so its importer finds each student by ID."""
+    roster_file = tmp_path / "export.csv"
+    roster_file.write_text(CANVAS_EXPORT)
+    roster = read_roster(roster_file, "canvas")
+    assert "Points Possible" not in " ".join(roster) and {"ada", "S-2", "1003"} <= set(roster)
+    book = Gradebook(tmp_path / "book.csv")
+    for student, score in (("ada", "90.0"), ("S-2", "55.0"), ("eve", "100.0"), ("1003", "")):
+        book.put(_row(student, score=score))
+    chosen = book.write_canvas(tmp_path / "book.canvas.csv", "Whale assessment (12345)", roster)
+
+    rows = list(csv.reader((tmp_path / "book.canvas.csv").open(newline="")))
+    assert rows[2:] == [["Lovelace, Ada", "1001", "S-1", "ada", "Morning", "90.0"],
+                        ["Bo, Bo", "1002", "S-2", "", "Evening", "55.0"]]
+    assert chosen.unrostered == ["eve"] and chosen.faults == ["1003"]
+
+
+def test_the_moodle_file_holds_rostered_scored_students_only(tmp_path):
+    roster_file = tmp_path / "users.csv"
+    roster_file.write_text("\ufeffUsername,Email,firstname\nada,ada@example.org,Ada\nbo,bo@example.org,Bo\n")
+    roster = read_roster(roster_file, "moodle")
+    book = Gradebook(tmp_path / "book.csv")
+    for student, score in (("ada", "90.0"), ("bo@example.org", "0.0"), ("eve", "70.0"), ("cy", "")):
+        book.put(_row(student, score=score))
+    chosen = book.write_moodle(tmp_path / "book.moodle.csv", roster)
+
+    rows = list(csv.reader((tmp_path / "book.moodle.csv").open(newline="")))
+    assert rows == [["student", "score"], ["ada", "90.0"], ["bo@example.org", "0.0"]]
+    assert chosen.unrostered == ["eve"] and chosen.faults == ["cy"]
+    book.write_moodle(tmp_path / "all.moodle.csv")  # no roster: every scored student
+    assert [r[0] for r in csv.reader((tmp_path / "all.moodle.csv").open(newline=""))] == [
+        "student", "ada", "bo@example.org", "eve"]
+
+
+def test_a_roster_that_is_not_one_is_refused_in_one_line(tmp_path):
+    other = tmp_path / "other.csv"
+    other.write_text("name,grade\nAda,3\n")
+    for platform, said in (("canvas", "not Canvas's gradebook export"), ("moodle", "no username or email column")):
+        with pytest.raises(GradebookError, match=said) as refused:
+            read_roster(other, platform)
+        assert "\n" not in str(refused.value)

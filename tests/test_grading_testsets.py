@@ -30,3 +30,17 @@ def test_without_a_seed_the_hidden_set_is_fresh_and_says_its_seed():
     assert first.seed != second.seed and f"seed {first.seed}" in first.source
     again = grading.whale_set(4, seed=first.seed)
     assert all(np.array_equal(a, b) for a, b in zip(first.images, again.images, strict=True))
+
+
+def test_each_attempt_has_its_own_draw_that_the_seed_and_the_hand_in_s_hash_reproduce():
+    secret, ada, ada_again = 987_654_321, "a" * 64, "b" * 64
+    draw = testsets.attempt_seed(secret, ada)
+    assert draw == testsets.attempt_seed(secret, ada) and 0 <= draw < 2**63
+    assert len({draw, testsets.attempt_seed(secret, ada_again), testsets.attempt_seed(secret + 1, ada)}) == 3
+
+    first, again, changed = (testsets.attempt_set(6, secret, sha) for sha in (ada, ada, ada_again))
+    assert all(np.array_equal(a, b) for a, b in zip(first.images, again.images, strict=True))
+    assert not any(np.array_equal(a, b) for a in first.images for b in changed.images)
+    assert first.answers == again.answers and first.seed == changed.seed == secret  # the gradebook keeps the class's
+    assert f"seed {draw}" in first.source and f"sha256 {ada[:12]}" in first.source
+    assert all(np.array_equal(a, b) for a, b in zip(first.images, grading.whale_set(6, seed=draw).images, strict=True))

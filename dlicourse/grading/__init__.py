@@ -14,9 +14,9 @@ folder safely, and its hash), `sandbox` (one running submission), `processes` (k
 `isolation` (the bubblewrap command), `seccomp` (the system calls refused), `cgroups` (kernel limits),
 `launch` (starting the child), `protocol` (the pipes, with deadlines and strict messages), `grader` (one
 grade, many grades),
-`gradebook` (scores, the class's CSV a re-grade reads back, Canvas's import), `report` (the text a person
-reads), `gradescope` (Gradescope's results.json), `child` (the process inside the sandbox), `command`
-(`dlicourse grade`).
+`gradebook` (scores, the class's CSV a re-grade reads back, Canvas's and Moodle's imports, rosters), `report`
+(the text a person reads), `platforms` (the checks every platform shows), `gradescope` and `prairielearn`
+(their results.json), `child` (the process inside the sandbox), `command` (`dlicourse grade`).
 
 Importing this package is cheap: the names below load their module on first use, so a submission can
 import `dlicourse.grading.answers` without pulling in the grader.

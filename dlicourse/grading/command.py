@@ -9,17 +9,19 @@ hand-in is unchanged keeps their row without running again and a changed one is 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import re
 import sys
 import threading
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from dlicourse import grading
 from dlicourse.grading import handin, isolation, testsets
-from dlicourse.grading.gradebook import Gradebook, GradebookError, default_student, gradebook_row
+from dlicourse.grading.gradebook import Gradebook, GradebookError, LmsRows, default_student, gradebook_row, read_roster
 from dlicourse.grading.protocol import clean
 
 
@@ -34,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"images in the generated hidden set (default: {grading.DEFAULT_HIDDEN_SIZE})")
     parser.add_argument("--images", metavar="DIR",
                         help="grade on a folder of labelled real crops (face/ and not_face/) instead")
+    parser.add_argument("--per-attempt", action="store_true",
+                        help="grade each hand-in on its own draw of the generated hidden set, from the seed and the "
+                             "hand-in's sha256 (a resubmission meets new images; the same hand-in, the same ones)")
     parser.add_argument("--out", metavar="CSV",
                         help="the class's gradebook, one row per student; grading into an existing one keeps its "
                              "hidden set and the rows of unchanged submissions")
@@ -43,19 +48,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--canvas", metavar="ASSIGNMENT",
                         help="with --out, also write OUT's stem + .canvas.csv for Canvas's gradebook import, the "
                              "score in a column named ASSIGNMENT (e.g. 'Whale assessment (12345)')")
+    parser.add_argument("--moodle", action="store_true",
+                        help="with --out, also write OUT's stem + .moodle.csv for Moodle's CSV grade import")
+    parser.add_argument("--roster", metavar="CSV",
+                        help="with --canvas (Canvas's gradebook export) or --moodle (a CSV with a username or email "
+                             "column): the LMS file holds only these students; the others are listed on stderr")
     parser.add_argument("--gradescope", metavar="JSON",
                         help="write Gradescope's results.json for the one submission given (run_autograder)")
+    parser.add_argument("--prairielearn", metavar="JSON",
+                        help="write PrairieLearn's external grader results.json for the one submission given")
     parser.add_argument("--json", action="store_true", help="print the grades as JSON")
     parser.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="grade on the Dask cluster at ADDRESS; workers read the submissions at the same paths")
     defaults = grading.Limits()
-    parser.add_argument("--per-image-s", type=float, default=defaults.per_image_s,
+    parser.add_argument("--platform", choices=["gradescope"],
+                        help="limits that fit the platform's default autograder (docs/platforms.md); the options "
+                             "below still override them one by one")
+    parser.add_argument("--per-image-s", type=float,
                         help=f"seconds one image may take (default: {defaults.per_image_s:g})")
-    parser.add_argument("--total-s", type=float, default=defaults.total_s,
-                        help=f"seconds a whole submission may take (default: {defaults.total_s:g})")
-    parser.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
-                        help=f"memory a submission may use (default: {defaults.memory_mb})")
+    parser.add_argument("--total-s", type=float,
+                        help=f"seconds a whole submission may take, start-up included (default: {defaults.total_s:g})")
+    parser.add_argument("--memory-mb", type=int, help=f"memory a submission may use (default: {defaults.memory_mb})")
     parser.add_argument("--unsafe-no-isolation", action="store_true",
                         help="grade without the operating system's sandbox (only where namespaces cannot be "
                              "made, and only for submissions you trust)")
@@ -80,28 +94,45 @@ def run(args: argparse.Namespace) -> int:
     """Exit 0 when every submission passes, 1 when one fails (the grades are printed either way), 2 when
     isolated grading is impossible here and was not waived, or the input cannot be graded (one line)."""
     if not args.unsafe_no_isolation and (why := isolation.unavailable()):
-        print(f"dlicourse grade: refusing to grade without isolation: {why}", file=sys.stderr)
-        return 2
+        return _refuse(args, f"refusing to grade without isolation: {why}")
     try:
         return _grade_class(args)
     except (GradeError, GradebookError) as err:
-        print(f"dlicourse grade: {clean(err, 2000)}", file=sys.stderr)  # it may quote a student's folder name
-        return 2
+        return _refuse(args, clean(err, 2000))  # it may quote a student's folder name
+
+
+def _refuse(args: argparse.Namespace, why: str) -> int:
+    """Say why nothing was graded, in one line, and in the platform's results file too: an autograder that
+    writes none leaves the learner with a bare error, or a platform that takes it for a 0."""
+    print(f"dlicourse grade: {why}", file=sys.stderr)
+    if args.gradescope:
+        from dlicourse.grading import gradescope
+
+        gradescope.write_refusal(args.gradescope, why)
+    if args.prairielearn:
+        from dlicourse.grading import prairielearn
+
+        prairielearn.write_refusal(args.prairielearn, why)
+    return 2
 
 
 def _grade_class(args: argparse.Namespace) -> int:
     """Everything is checked (the options, the submissions, the gradebook's set) before anything runs, and
     the hidden set is drawn only if a submission is left to grade: an unchanged class re-grades in seconds."""
-    if args.gradescope and (len(args.submissions) != 1 or args.out):
-        raise GradeError("--gradescope grades one submission, without --out (Gradescope runs the autograder once "
-                         "per hand-in)")
-    if args.canvas and not args.out:
-        raise GradeError("--canvas writes beside the gradebook: give --out too")
+    if (args.gradescope or args.prairielearn) and (len(args.submissions) != 1 or args.out):
+        raise GradeError("--gradescope and --prairielearn grade one submission, without --out (the platform runs the "
+                         "autograder once per hand-in)")
+    if (args.canvas or args.moodle) and not args.out:
+        raise GradeError("--canvas and --moodle write beside the gradebook: give --out too")
+    if args.per_attempt and (args.images or args.scheduler):
+        raise GradeError("--per-attempt draws generated sets on this machine: not with --images or --scheduler")
+    if args.roster and bool(args.canvas) == args.moodle:
+        raise GradeError("--roster is Canvas's export or a Moodle roster: give it with one of --canvas or --moodle")
+    roster = read_roster(args.roster, "canvas" if args.canvas else "moodle") if args.roster else None
     entries = _entries(args.submissions, args.student_from)
     book = Gradebook.read(args.out) if args.out else None
     identity, seed = _hidden_set(args, book)
-    limits = grading.Limits(per_image_s=args.per_image_s, total_s=args.total_s, memory_mb=args.memory_mb,
-                            startup_s=min(grading.Limits().startup_s, args.total_s))
+    limits = _limits(args)
     conditions = _conditions(limits, isolated=not args.unsafe_no_isolation)
     kept = {e.student: row for e in entries if book and (row := book.reusable(e.student, e.files_sha256, conditions))}
     todo = [e for e in entries if e.student not in kept]
@@ -110,11 +141,27 @@ def _grade_class(args: argparse.Namespace) -> int:
     if kept and not args.json:
         print(f"{len(kept)} unchanged submission(s) keep their grade from {args.out}; grading {len(todo)}",
               file=sys.stderr)
-    grades = _grade(todo, args, limits, seed, book, identity, conditions) if todo else []
+    test_sets = _test_sets(args, seed, todo) if todo else None
+    grades = _grade(todo, args, limits, test_sets, book, identity, conditions) if test_sets else []
     if book is not None:
         book.write()
-    _report(args, entries, kept, dict(zip((e.student for e in todo), grades, strict=True)), book)
+    if args.gradescope or args.prairielearn:
+        _write_platform_results(args, grades[0], test_sets(0))
+    _report(args, entries, kept, dict(zip((e.student for e in todo), grades, strict=True)), book, roster)
     return 0 if all(g.passed for g in grades) and all(r["passed"] == "True" for r in kept.values()) else 1
+
+
+def _limits(args: argparse.Namespace) -> grading.Limits:
+    """The platform's limits (`--platform`), else the grader's defaults, each overridden where given; start-up
+    never longer than the whole."""
+    if args.platform == "gradescope":
+        from dlicourse.grading.gradescope import LIMITS as base
+    else:
+        base = grading.Limits()
+    given = {name: value for name in ("per_image_s", "total_s", "memory_mb")
+             if (value := getattr(args, name)) is not None}
+    limits = replace(base, **given)
+    return replace(limits, startup_s=min(limits.startup_s, limits.total_s))
 
 
 def _entries(paths: list[str], pattern: str | None) -> list[Entry]:
@@ -152,8 +199,8 @@ def _hidden_set(args: argparse.Namespace, book: Gradebook | None) -> tuple[str, 
     """What the class is graded on (the set's identity, and the seed of a generated one): the gradebook's
     own when it has one; a different set than the gradebook's is refused, never mixed into it."""
     try:
-        identity = (testsets.folder_identity(args.images) if args.images
-                    else testsets.generated_identity(args.n))
+        identity = (testsets.folder_identity(args.images) if args.images else
+                    testsets.attempt_identity(args.n) if args.per_attempt else testsets.generated_identity(args.n))
     except (OSError, ValueError) as err:
         raise GradeError(f"--images: {err}") from None
     stored = book.hidden_set() if book else None
@@ -187,13 +234,13 @@ def _conditions(limits: grading.Limits, isolated: bool) -> str:
         f"{name}={value:g}" for name, value in asdict(limits).items())
 
 
-def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, seed: int | None,
-           book: Gradebook | None, identity: str, conditions: str) -> list[grading.Grade]:
+def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits,
+           test_sets: Callable[[int], grading.TestSet], book: Gradebook | None, identity: str,
+           conditions: str) -> list[grading.Grade]:
     """Grade what needs it, with a progress bar and ETA on stderr (not with --json) and every grade written
     into the gradebook as it comes, so that an interrupted class resumes where it stopped."""
     from tqdm import tqdm
 
-    test_set = _test_set(args, seed)
     protected = [Path(args.images).resolve()] if args.images else []
     paths = [e.path for e in todo]
     lock = threading.Lock()
@@ -201,6 +248,8 @@ def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, 
               disable=args.json or len(todo) < 2) as progress:
         def done(index: int, result: grading.Grade) -> None:
             result.student = todo[index].student
+            if args.per_attempt:
+                _check_draw(result, todo[index])
             with lock:
                 if book is not None:
                     book.put(gradebook_row(result, identity, conditions))
@@ -210,14 +259,33 @@ def _grade(todo: list[Entry], args: argparse.Namespace, limits: grading.Limits, 
         if args.scheduler:  # each submission a task on the cluster, graded by grading.grade in its sandbox there
             from dlicourse.instructor import distributed
 
-            grades = distributed.grade_many(paths, test_set, limits, args.jobs, args.scheduler, protected,
+            grades = distributed.grade_many(paths, test_sets(0), limits, args.jobs, args.scheduler, protected,
                                             isolated=not args.unsafe_no_isolation, on_done=done)
         else:
-            grades = grading.grade_many(paths, test_set, limits, jobs=args.jobs, protected=protected,
+            grades = grading.grade_many(paths, test_sets, limits, jobs=args.jobs, protected=protected,
                                         isolated=not args.unsafe_no_isolation, on_done=done)
     for entry, result in zip(todo, grades, strict=True):  # a cluster's lost task is a new Grade at the end
         result.student = entry.student
     return grades
+
+
+def _test_sets(args: argparse.Namespace, seed: int | None, todo: list[Entry]) -> Callable[[int], grading.TestSet]:
+    """The set each hand-in to grade is graded on, by its index in `todo`: one set for all, drawn now, or with
+    --per-attempt each hand-in's own draw (from the class's seed, a fresh secret one for a new class), drawn in
+    the worker that grades it, once: the platforms' results need the graded set's crops again."""
+    if not args.per_attempt:
+        test_set = _test_set(args, seed)
+        return lambda index: test_set
+    secret = testsets.secret_seed() if seed is None else seed
+    return functools.cache(lambda index: testsets.attempt_set(args.n, secret, todo[index].files_sha256))
+
+
+def _check_draw(result: grading.Grade, entry: Entry) -> None:
+    """A hand-in whose files changed between hashing (which chose its draw) and grading was graded on another
+    hand-in's draw: no grade then (the gradebook's hash would not reproduce it), and it is graded again."""
+    if result.files_sha256 and result.files_sha256 != entry.files_sha256:
+        result.problem = "not graded: the hand-in changed while it was graded; grade it again"
+        result.grader_fault = True
 
 
 def _test_set(args: argparse.Namespace, seed: int | None) -> grading.TestSet:
@@ -229,16 +297,25 @@ def _test_set(args: argparse.Namespace, seed: int | None) -> grading.TestSet:
     return test_set
 
 
+def _write_platform_results(args: argparse.Namespace, result: grading.Grade, test_set: grading.TestSet) -> None:
+    """Gradescope's and PrairieLearn's results for the one hand-in graded. Its processes are gone by now: only
+    the grader writes them."""
+    if args.gradescope:
+        from dlicourse.grading import gradescope
+
+        gradescope.write_results(args.gradescope, result)
+    if args.prairielearn:
+        from dlicourse.grading import prairielearn
+
+        prairielearn.write_results(args.prairielearn, result, test_set)
+
+
 def _report(args: argparse.Namespace, entries: list[Entry], kept: dict[str, dict[str, str]],
-            graded: dict[str, grading.Grade], book: Gradebook | None) -> None:
+            graded: dict[str, grading.Grade], book: Gradebook | None,
+            roster: dict[str, dict[str, str]] | None) -> None:
     """Every submission's grade, in the order given: JSON, one line each beside a gradebook, or reports.
     Every submission's processes are gone by now: only the grader writes results."""
-    if args.gradescope:
-        from dlicourse.grading.gradescope import write_results
-
-        write_results(args.gradescope, graded[entries[0].student])
-    if args.canvas and book is not None:
-        canvas = book.write_canvas(Path(args.out).with_name(f"{Path(args.out).stem}.canvas.csv"), args.canvas)
+    lms_files = _write_lms_files(args, book, roster) if book is not None else []
     if args.json:
         rows = [{**kept[e.student], "reused": True} if e.student in kept else
                 {**graded[e.student].to_dict(), "reused": False} for e in entries]
@@ -251,7 +328,30 @@ def _report(args: argparse.Namespace, entries: list[Entry], kept: dict[str, dict
             print(clean(f"{verdict} {float(row['accuracy']):6.1%}  {e.student}{note}", 2000))
         others = len(book.rows) - len(entries)
         print(f"gradebook: {args.out}" + (f" (with {others} other student(s) graded before)" if others else ""))
-        if args.canvas:
-            print(f"canvas import: {canvas}")
+        for platform, path in lms_files:
+            print(f"{platform} import: {path}")
     else:
         print("\n\n".join(grading.report(graded[e.student]) for e in entries))
+
+
+def _write_lms_files(args: argparse.Namespace, book: Gradebook,
+                     roster: dict[str, dict[str, str]] | None) -> list[tuple[str, Path]]:
+    """Canvas's and Moodle's import files beside the gradebook; who each leaves out goes to stderr, one line
+    a student, so that an instructor sees every grade the import will not carry."""
+    written = []
+    for platform, wanted in (("canvas", args.canvas), ("moodle", args.moodle)):
+        if wanted:
+            path = Path(args.out).with_name(f"{Path(args.out).stem}.{platform}.csv")
+            chosen = (book.write_canvas(path, args.canvas, roster) if platform == "canvas"
+                      else book.write_moodle(path, roster))
+            _say_left_out(path, chosen)
+            written.append((platform, path))
+    return written
+
+
+def _say_left_out(path: Path, chosen: LmsRows) -> None:
+    for student in chosen.faults:
+        print(clean(f"not in {path.name}: {student}: the grader failed on this hand-in (not the learner); grade it "
+                    "again, and the grade the LMS holds stays until then", 2000), file=sys.stderr)
+    for student in chosen.unrostered:
+        print(clean(f"not in {path.name}: {student} is not on the roster", 2000), file=sys.stderr)

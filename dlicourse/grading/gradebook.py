@@ -21,6 +21,7 @@ class Failure:
     expected: str
     answer: str | None
     reason: str
+    index: int | None = None  # the image's place in the test set, where the grader (only) keeps the image itself
 
 
 @dataclass
@@ -71,7 +72,7 @@ def score(result: Grade, test_set: TestSet, answers: dict[int, tuple[str | None,
         name = names[index] if names else f"image {index}"
         shown = None if answer is None else clean(answer, 60)
         reason = reason or f"answered {clean(repr(given), 60)}, not {expected!r}"
-        result.failures.append(Failure(name, expected, shown, reason))
+        result.failures.append(Failure(name, expected, shown, reason, index))
     for expected in ANSWERS:
         row = result.confusion[expected]
         result.per_class[expected] = row[expected] / max(1, sum(row.values()))
@@ -82,6 +83,13 @@ GRADEBOOK_COLUMNS = ["student", "score", "passed", "accuracy", "whale_accuracy",
                      "conditions", "isolation", "cleanup"]
 # Canvas's gradebook import: these columns identify the student, then one column per assignment.
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+# Canvas's importer takes a row whose Student cell says this for the assignments' points, not for a student.
+POINTS_POSSIBLE = "Points Possible"
+# A roster's columns a hand-in folder may be named by, the first that matches a student taking them: Canvas's own
+# gradebook export, and a Moodle roster (its user export, or any CSV with a username or email column).
+CANVAS_ROSTER_IDS = ("SIS Login ID", "SIS User ID", "ID")
+MOODLE_ROSTER_IDS = ("username", "email", "email address")
+MAX_SCORE = 100  # a score is percent right: the assignment is worth 100 points on every platform
 # A cell a spreadsheet would take for a formula (or a field separator) begins with one of these; such a cell is
 # written with a leading apostrophe, as OWASP's advice on CSV injection and the spreadsheets themselves take a
 # literal (a cell that begins with an apostrophe gets one more, so reading back is exact).
@@ -96,6 +104,12 @@ def default_student(submission: str | os.PathLike) -> str:
     """Whose submission it is, when no pattern says: the name of its folder as given (`alice/submission.py`),
     never where a link leads. Made one printable line (`protocol.clean`): it is printed and kept."""
     return clean(Path(submission).expanduser().absolute().parent.name, 200)
+
+
+def percent(fraction: float) -> float:
+    """A fraction right as every file gives it, percent to one decimal: one rule, so that the gradebook, the
+    LMS files, Gradescope's and PrairieLearn's results agree on a learner's score."""
+    return round(MAX_SCORE * fraction, 1)
 
 
 def literal(cell: str) -> str:
@@ -113,7 +127,7 @@ def gradebook_row(result: Grade, test_set: str = "", conditions: str = "") -> di
     `test_set` and `conditions` (isolation, limits, the grader's version) are what a re-grade must match to
     keep the line."""
     invalid = sum(row[INVALID] for row in result.confusion.values())
-    score = "" if result.grader_fault else f"{100 * result.accuracy:.1f}"
+    score = "" if result.grader_fault else f"{percent(result.accuracy):.1f}"
     return {"student": result.student or default_student(result.submission), "score": score,
             "passed": str(result.passed), "accuracy": f"{result.accuracy:.4f}",
             "whale_accuracy": f"{result.per_class.get('whale', 0.0):.4f}",
@@ -204,12 +218,78 @@ class Gradebook:
             writer.writerows({k: literal(v) if k in GRADEBOOK_COLUMNS else v for k, v in row.items()}
                              for row in self.ordered())
 
-    def write_canvas(self, path: str | os.PathLike, assignment: str) -> Path:
-        """The grades as Canvas's gradebook import reads them: the student (as name and SIS Login ID), then
-        one column named for the assignment holding `score` (blank where the grader, not the learner, failed)."""
-        with files.atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow([*CANVAS_COLUMNS, assignment])
-            for row in self.ordered():
-                writer.writerow([literal(row["student"]), "", "", literal(row["student"]), "", row["score"]])
-        return Path(path)
+    def for_lms(self, roster: dict[str, dict[str, str]] | None = None) -> LmsRows:
+        """The rows an LMS file may hold, with each one's roster row: only scored rows (a blank score is the
+        grader's fault, and an import would clear or zero the grade the LMS holds), only of rostered students."""
+        chosen = LmsRows()
+        for row in self.ordered():
+            if not row["score"]:
+                chosen.faults.append(row["student"])
+            elif roster is not None and row["student"] not in roster:
+                chosen.unrostered.append(row["student"])
+            else:
+                chosen.rows.append((row, roster[row["student"]] if roster is not None else None))
+        return chosen
+
+    def write_canvas(self, path: str | os.PathLike, assignment: str,
+                     roster: dict[str, dict[str, str]] | None = None) -> LmsRows:
+        """The grades as Canvas's gradebook import reads them: its student columns (from the roster, Canvas's own
+        export, when given; else the student as name and SIS Login ID), one column named for the assignment
+        holding `score`, and the "Points Possible" row first, which Canvas takes for the assignment's points."""
+        chosen = self.for_lms(roster)
+        points = ["", "", "", "", str(MAX_SCORE)]
+        lines = [[*CANVAS_COLUMNS, assignment], [POINTS_POSSIBLE, *points]]
+        for row, entry in chosen.rows:
+            ids = [entry.get(c, "") for c in CANVAS_COLUMNS] if entry else [row["student"], "", "", row["student"], ""]
+            lines.append([*ids, row["score"]])
+        _write_csv(path, lines)
+        return chosen
+
+    def write_moodle(self, path: str | os.PathLike, roster: dict[str, dict[str, str]] | None = None) -> LmsRows:
+        """The grades as Moodle's CSV grade import reads them: `student` (mapped to Username or Email address on
+        the import screen) and `score` (mapped to the grade item)."""
+        chosen = self.for_lms(roster)
+        _write_csv(path, [["student", "score"], *([row["student"], row["score"]] for row, _ in chosen.rows)])
+        return chosen
+
+
+@dataclass
+class LmsRows:
+    """What an LMS file holds, and who was left out of it and why (the command lists those on stderr)."""
+
+    rows: list[tuple[dict[str, str], dict[str, str] | None]] = field(default_factory=list)  # (gradebook, roster)
+    faults: list[str] = field(default_factory=list)  # students the grader failed on: graded again, not imported
+    unrostered: list[str] = field(default_factory=list)  # graded students the roster does not have
+
+
+def _write_csv(path: str | os.PathLike, lines: list[list[str]]) -> None:
+    """A CSV written atomically, every cell literal (`literal`): a student's folder name is theirs to choose."""
+    with files.atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([literal(cell) for cell in line] for line in lines)
+
+
+def read_roster(path: str | os.PathLike, platform: str) -> dict[str, dict[str, str]]:
+    """The class's roster: every name a student may hand in under, to their row. `platform` "canvas" reads
+    Canvas's gradebook export (its Points Possible and other rows without an ID are not students); "moodle"
+    a CSV with a username or email column. A GradebookError, in one line, when the file is not one."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # a spreadsheet's export may begin with a BOM
+            reader = csv.DictReader(f)
+            columns, rows = list(reader.fieldnames or []), list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise GradebookError(f"--roster {path} cannot be read: {err}") from None
+    if platform == "canvas":
+        if missing := [c for c in CANVAS_COLUMNS[:4] if c not in columns]:
+            raise GradebookError(f"--roster {path} is not Canvas's gradebook export (no {', '.join(missing)} "
+                                 "column): export it from Grades -> Export")
+        ids, rows = list(CANVAS_ROSTER_IDS), [r for r in rows if (r.get("ID") or "").strip()]
+    else:
+        ids = [c for c in columns if c.strip().lower() in MOODLE_ROSTER_IDS]
+        if not ids:
+            raise GradebookError(f"--roster {path} has no username or email column")
+    roster: dict[str, dict[str, str]] = {}
+    for row in rows:
+        for column in ids:
+            if name := (row.get(column) or "").strip():
+                roster.setdefault(name, {k: v or "" for k, v in row.items() if k is not None})
+    return roster

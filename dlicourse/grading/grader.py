@@ -82,21 +82,24 @@ def _take(submission: Path) -> HandIn:
         raise Stop(f"its hand-in was refused: {clean(err, 300)}") from None
 
 
-def grade_many(submissions: Sequence[str | os.PathLike], test_set: TestSet, limits: Limits = DEFAULT_LIMITS,
-               jobs: int = 2, protected: Sequence[str | os.PathLike] = (), isolated: bool | None = None,
-               on_done: Callable[[int, Grade], None] | None = None) -> list[Grade]:
-    """Grade several submissions in parallel, in the order given; one never stops the others.
+def grade_many(submissions: Sequence[str | os.PathLike], test_set: TestSet | Callable[[int], TestSet],
+               limits: Limits = DEFAULT_LIMITS, jobs: int = 2, protected: Sequence[str | os.PathLike] = (),
+               isolated: bool | None = None, on_done: Callable[[int, Grade], None] | None = None) -> list[Grade]:
+    """Grade several submissions in parallel, in the order given; one never stops the others. `test_set` is
+    one set for all, or the set of each submission's index (drawn in the worker, so draws run in parallel too).
     `on_done(index, grade)` is called (from a worker thread) as each ends, for progress and partial gradebooks."""
     jobs = max(1, min(jobs, len(submissions)))
     threads = max(1, (os.cpu_count() or 1) // jobs)
 
     def one(index: int) -> Grade:
-        submission = submissions[index]
+        submission, chosen = submissions[index], test_set if isinstance(test_set, TestSet) else None
         try:
-            result = grade(submission, test_set, limits, threads, protected, isolated)
+            chosen = chosen or test_set(index)
+            result = grade(submission, chosen, limits, threads, protected, isolated)
         except Exception as err:  # noqa: BLE001 - grade() does not raise; this is the last line of defence
-            result = Grade(str(submission), test_set.source, len(test_set.answers), seed=test_set.seed,
-                           problem=f"the grader failed: {type(err).__name__}: {clean(err)}", grader_fault=True)
+            result = Grade(str(submission), chosen.source if chosen else "", len(chosen.answers) if chosen else 0,
+                           seed=chosen.seed if chosen else None, grader_fault=True,
+                           problem=f"the grader failed: {type(err).__name__}: {clean(err)}")
         if on_done is not None:
             on_done(index, result)
         return result

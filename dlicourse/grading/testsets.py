@@ -69,6 +69,28 @@ def whale_set(n: int = DEFAULT_HIDDEN_SIZE, seed: int | None = None, size: int |
     return TestSet(list(crops.x), answers, f"{n} generated {kind}whale crops (seed {seed})", seed=seed)
 
 
+def attempt_seed(secret: int, files_sha256: str) -> int:
+    """The seed of one attempt's own draw (63 bits), from the class's secret seed and the hand-in's SHA-256: a
+    hand-in handed in again with changes meets new images, so resubmitting does not learn the hidden set, and
+    the same hand-in meets the same ones, so the gradebook's seed and `files_sha256` reproduce its grade."""
+    digest = hashlib.sha256(f"{secret}:{files_sha256}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def attempt_set(n: int, secret: int, files_sha256: str) -> TestSet:
+    """One attempt's own hidden set: `n` crops drawn from `attempt_seed`. It carries the class's seed (what
+    the gradebook keeps, one for every row); its source names the draw."""
+    draw = attempt_seed(secret, files_sha256)
+    drawn = whale_set(n, seed=draw)
+    return TestSet(drawn.images, drawn.answers, f"{n} generated shifted whale crops, this hand-in's own draw "
+                   f"(seed {draw}, from the class's seed {secret} and sha256 {files_sha256[:12]})", seed=secret)
+
+
+def attempt_identity(n: int) -> str:
+    """What a class graded a draw per attempt is graded on: never mixed with one graded on one shared set."""
+    return f"{generated_identity(n)}, a draw per attempt (seed from the class's and the hand-in's sha256)"
+
+
 def practice_set(n: int = 100) -> TestSet:
     """The public practice set: the same kind of crops as the hidden set (the same shift), from a public seed."""
     return whale_set(n, seed=PRACTICE_SEED)
