@@ -111,26 +111,6 @@ def pictures(images: np.ndarray, titles: Sequence[str], ncols: int = 8, size: fl
     plt.show()
 
 
-def style_result(content: np.ndarray, style: np.ndarray, result, size: float = 2.6) -> None:
-    """Content, style and the stylised picture, and both losses as they fell (each relative to its start)."""
-    fig, axes = plt.subplots(1, 4, figsize=(4 * size + 1.5, size), gridspec_kw={"width_ratios": [1, 1, 1, 1.5]})
-    for ax, image, title in zip(axes, (content, style, result.image), ("content", "style", "content in that style"),
-                                strict=False):
-        ax.imshow(image)
-        ax.set_title(title, fontsize=9)
-        ax.axis("off")
-    ax = axes[3]
-    ax.plot(result.steps, result.style_loss, label="style loss (Gram matrices)", color="C1")
-    ax.plot(result.steps, result.content_loss, label="content loss (deep layer)", color="C0")
-    ax.set_xlabel("optimisation step")
-    ax.set_ylabel("loss (each / its target's size)")
-    ax.set_yscale("log")  # the style loss falls by orders of magnitude; the content loss starts at 0 (not drawn)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    plt.show()
-
-
 def _replace_picture(out, fig: plt.Figure) -> None:
     """Put `fig` in the Output widget as its only picture, as a PNG in the widget's state.
 
