@@ -40,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def batch(profile: str, arithmetic: str, seed: int, labs: list[str], work: Path,
     for result in results:
         folder = (runs / result.notebook if alone else runs) / profile / result.notebook
         lesson = figures.read_lesson(folder)
-        record = {"profile": profile, "arithmetic": arithmetic, "seed": seed,
+        record = {"profile": profile, "arithmetic": arithmetic, "seed": seed, "commit": commit(),
                   "lab": result.notebook + (" (alone)" if alone else ""), "notebook": result.notebook,
                   "status": result.status, "error": result.error, "seconds": round(result.seconds, 1),
                   "cached": result.cached,
@@ -94,6 +95,15 @@ def batch(profile: str, arithmetic: str, seed: int, labs: list[str], work: Path,
             record["uci_digits"] = uci_digits(folder / "model_augmented.keras", env)
         records.append(record)
     return records
+
+
+def commit() -> str:
+    """The code a run ran: the repository's commit, marked when the working tree differed from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + ("+changes" if git("status", "--porcelain", "--", "dlicourse",
+                                                                      "solutions") else "")
 
 
 def uci_digits(model: Path, env: dict[str, str]) -> dict | None:
@@ -246,6 +256,8 @@ def report(runs: list[dict], command: str) -> str:
         "(`TF_ENABLE_ONEDNN_OPTS=0`) and one thread per kernel, two notebooks side by side; `jax`. A lab's "
         "lesson held when its lesson cell passed (every figure within its target and every claim true). "
         "Targets are this course's (`dlicourse/lessons.toml`), set below the worst run here with a margin.\n",
+        "\nRuns by the commit they ran (a run's lesson is judged against today's targets, from its kept figures): "
+        + ", ".join(f"{name} ({count})" for name, count in Counter(r.get("commit", "?") for r in runs).items()) + ".\n",
     ]
     for profile in ("workshop", "fast"):
         if not any(r["profile"] == profile for r in runs):
