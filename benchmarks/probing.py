@@ -50,7 +50,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlicourse import files, grading
+from dlicourse import environment, files, grading
 from dlicourse.grading import gradescope, handin, prairielearn, testsets
 from dlicourse.grading.answers import ANSWERS, PASS_ACCURACY
 from dlicourse.grading.isolation import unavailable
@@ -173,16 +173,6 @@ def play(mode: str, attempts: int, n: int, seed: int, folder: Path, isolated: bo
     return learner, records
 
 
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "CPU"
-
-
 def _figure(path: Path, runs: dict[str, list[dict]], n: int) -> None:
     import matplotlib
 
@@ -243,7 +233,7 @@ def main() -> int:
         raise SystemExit(f"isolated grading is unavailable here: {why} (or pass --unsafe-no-isolation)")
     from dlicourse.environment import device_summary
 
-    figures: dict = {"command": "benchmarks/probing.py " + " ".join(sys.argv[1:]), "machine": _cpu_name(),
+    figures: dict = {"command": "benchmarks/probing.py " + " ".join(sys.argv[1:]), "machine": environment.cpu_name(),
                      "device": device_summary(), "load_average_at_start": os.getloadavg()[0], "n": args.n,
                      "seed": args.seed, "attempts": args.attempts, "isolated": isolated, "runs": {}}
     with tempfile.TemporaryDirectory(prefix="dlicourse-probing-") as tmp:

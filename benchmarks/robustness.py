@@ -45,6 +45,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dlicourse import figures, files, tables
+from dlicourse.environment import cpu_name
 from dlicourse.lessons import targets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -248,7 +249,8 @@ def digits_table(runs: list[dict]) -> tuple[list[str], list[dict]]:
 
 
 def report(runs: list[dict], command: str) -> str:
-    machine = f"{platform.machine()} {_cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine = (f"{platform.machine()} {cpu_name()}, {os.cpu_count()} cores, "
+               f"Python {platform.python_version()}")
     parts = [
         "# Robustness: every lesson over seeds, arithmetics and profiles\n",
         f"Written {datetime.date.today()} by `{command}` on {machine}; from `robustness.json`, one record per lab "
@@ -279,16 +281,6 @@ def report(runs: list[dict], command: str) -> str:
         parts.append("\n## Runs that broke (not a missed lesson)\n\n" + "".join(
             f"- {r['profile']} {r['arithmetic']} seed {r['seed']} {r['lab']}: {r['error']}\n" for r in failed))
     return "".join(parts)
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "CPU"
 
 
 def write(runs: list[dict], out: Path, command: str) -> None:

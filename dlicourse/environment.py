@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
+from pathlib import Path
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 # What else changes the arithmetic of a run without changing its code: oneDNN's kernels (on by default in
 # TensorFlow on x86) and XLA's options. Another CPU changes it the same way, which is why lessons are measured
 # with these varied (benchmarks/robustness.py).
 ARITHMETIC_VARIABLES = ("TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS", "TF_NUM_INTEROP_THREADS", *THREAD_VARIABLES)
+
+
+def cpu_name() -> str:
+    """The processor's model name, to say which machine a benchmark's timings came from."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "CPU"
 
 
 def thread_limits(threads: int) -> dict[str, str]:
