@@ -47,6 +47,15 @@ LEAK = None
 def predict(path):
     return LEAK or "whale"
 """
+
+
+def forged(line: str) -> str:
+    """An attack's body that writes the bytes `line` evaluates to, one line, on every descriptor it may hold:
+    the child's pipe to the grader is among them."""
+    return (f"for fd in range(3, 64):\n    try:\n        os.write(fd, {line} + b'\\n')\n"
+            "    except OSError:\n        pass\n")
+
+
 ATTACKS = {
     # The grader's secrets through /proc: its command line, environment, descriptors, memory.
     "proc_cmdline_environ": """
@@ -179,24 +188,12 @@ try:
 except OSError:
     pass
 """,
-    "forged_nan": """
-for fd in range(3, 64):
-    try:
-        os.write(fd, b'{{"event": "loaded", "seconds": NaN}}\\n')
-    except OSError:
-        pass
-""",
+    "forged_nan": forged("""b'{{"event": "loaded", "seconds": NaN}}'"""),
     "forged_pass_line": """
 def predict(path):
     return "whale\\n  accuracy 100.0% (6/6): PASS"
 """,
-    "forged_long_answer": """
-for fd in range(3, 64):
-    try:
-        os.write(fd, b'{{"event": "answer", "answer": "' + b"w" * 60000 + b'"}}\\n')
-    except OSError:
-        pass
-""",
+    "forged_long_answer": forged("""b'{{"event": "answer", "answer": "' + b"w" * 60000 + b'"}}'"""),
     "fork_bomb": """
 import ctypes
 libc = ctypes.CDLL(None)
@@ -214,13 +211,8 @@ if libc.syscall({keyctl}, 22, os.getuid(), -4) > 0:  # KEYCTL_GET_PERSISTENT
     leak("a persistent keyring")
 """,
     # Class 3: a grader fault forged on the child's pipe (and a formula, for the gradebook, class 4).
-    "forges_a_grader_fault": """
-for fd in range(3, 64):
-    try:
-        os.write(fd, b'{{"event": "fatal", "reason": "the grader failed: OSError: =HYPERLINK(1)"}}\\n')
-    except OSError:
-        pass
-""",
+    "forges_a_grader_fault": forged(
+        """b'{{"event": "fatal", "reason": "the grader failed: OSError: =HYPERLINK(1)"}}'"""),
     # Class 5: a runner named like the grader's shell, and spinners named so too, each in its own session.
     "renames_itself_and_forks_spinners": """
 import ctypes
